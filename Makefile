@@ -1,0 +1,84 @@
+# Mapwright — `make run` serves the app, `make test` checks it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint format worker migrate superuser serve-prod clean
+
+help:
+	@echo "make run      serve Mapwright on http://$(HOST):$(PORT) (SQLite, no Redis, offline AI)"
+	@echo "make test     lint with ruff and run the whole test suite"
+	@echo "make worker   run the background task worker (TASKS_BACKEND=database)"
+	@echo "make format   format the code with ruff"
+
+# A Python of at least 3.12: python3.13/3.12/3.14/python3 on the PATH, else a
+# version that pyenv has installed (whose shims answer "command not found"
+# until selected, which the version probe below treats as absent).
+$(PY):
+	@py=""; \
+	for candidate in python3.13 python3.12 python3.14 python3; do \
+	  if command -v $$candidate >/dev/null 2>&1 && \
+	     $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	    py=$$(command -v $$candidate); break; \
+	  fi; \
+	done; \
+	if [ -z "$$py" ] && command -v pyenv >/dev/null 2>&1; then \
+	  for version in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$$' | sort -rV); do \
+	    candidate="$$(pyenv root)/versions/$$version/bin/python3"; \
+	    if [ -x "$$candidate" ]; then py=$$candidate; break; fi; \
+	  done; \
+	fi; \
+	if [ -z "$$py" ]; then \
+	  echo "Mapwright needs Python 3.12 or newer, and none was found." >&2; \
+	  echo "Install one, then run make again:" >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install python3.12 python3.12-venv" >&2; \
+	  echo "  macOS:         brew install python@3.13" >&2; \
+	  echo "  pyenv:         pyenv install 3.13" >&2; \
+	  exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$py ($$($$py --version))"; \
+	$$py -m venv $(VENV)
+
+$(VENV)/.installed-runtime: requirements.txt | $(PY)
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -q -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed-runtime
+
+run: $(VENV)/.installed-runtime
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py createcachetable
+	@echo "Mapwright is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: $(VENV)/.installed-runtime
+	TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker
+
+migrate: $(VENV)/.installed-runtime
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
+
+superuser: $(VENV)/.installed-runtime
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py createsuperuser
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

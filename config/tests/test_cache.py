@@ -1,0 +1,63 @@
+"""The embedded default's database cache: counters that hold across processes."""
+
+import threading
+import time
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+DATABASE_CACHE = {"default": {"BACKEND": "config.cache.AtomicDatabaseCache", "LOCATION": "mapwright_cache"}}
+
+
+@pytest.fixture
+def database_cache():
+    with override_settings(CACHES=DATABASE_CACHE):
+        # With REDIS_URL set the test database was made without this table.
+        call_command("createcachetable", verbosity=0)
+        yield caches["default"]
+
+
+@pytest.mark.django_db
+def test_incr_adds_to_a_stored_counter(database_cache):
+    database_cache.set("hits", 5, timeout=60)
+    assert database_cache.incr("hits") == 6
+    assert database_cache.incr("hits", 10) == 16
+    assert database_cache.get("hits") == 16
+
+
+@pytest.mark.django_db
+def test_incr_of_a_missing_or_expired_key_raises_value_error(database_cache):
+    with pytest.raises(ValueError):
+        database_cache.incr("never-set")
+    database_cache.set("short-lived", 1, timeout=1)
+    time.sleep(2.1)
+    with pytest.raises(ValueError):
+        database_cache.incr("short-lived")
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="needs DATABASE_URL=postgres://…: the SQLite test database lives in one connection's memory",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_increments_are_never_lost(database_cache):
+    database_cache.set("concurrent", 0, timeout=60)
+    threads, rounds = 4, 25
+
+    def hammer() -> None:
+        try:
+            for _ in range(rounds):
+                database_cache.incr("concurrent")
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=hammer) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert database_cache.get("concurrent") == threads * rounds

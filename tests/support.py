@@ -1,0 +1,47 @@
+"""Run Mapwright in a separate process, with an environment of the test's choosing."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CONFIG_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "SENTRY_", "AI_", "EMAIL_", "TASKS_", "GUNICORN_")
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The current environment without Mapwright's settings, plus `overrides`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(CONFIG_PREFIXES)}
+    env.update(overrides)
+    return env
+
+
+def run_python(code: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,103 @@
+"""Production mode end to end: collectstatic, then gunicorn with DEBUG off."""
+
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support import BASE_DIR, clean_env, free_port, run_manage
+
+
+def wait_until_listening(url: str, process: subprocess.Popen, deadline: float = 30) -> None:
+    stop = time.monotonic() + deadline
+    while time.monotonic() < stop:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited early: {process.stdout.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not start listening in time")
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def production_server(tmp_path: Path):
+    port = free_port()
+    env = clean_env(
+        DJANGO_SECRET_KEY="gunicorn-test-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="2",
+    )
+    for command in (("collectstatic", "--no-input"), ("migrate", "--no-input"), ("createcachetable",)):
+        result = run_manage(*command, env=env)
+        assert result.returncode == 0, result.stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_listening(base_url + "/health", process)
+        yield base_url, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_gunicorn_serves_pages_health_and_hashed_static_files(production_server):
+    base_url, process = production_server
+
+    status, _, body = fetch(base_url + "/")
+    assert status == 200
+    html = body.decode()
+    stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', html)
+    assert stylesheet, "the page should link the hashed stylesheet that collectstatic wrote"
+
+    status, headers, _ = fetch(base_url + stylesheet.group(1))
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    assert "immutable" in headers["Cache-Control"]
+    assert headers.get("Content-Encoding") == "gzip"
+
+    assert fetch(base_url + "/health")[0] == 200
+    status, _, body = fetch(base_url + "/ready")
+    assert status == 200, body
+    assert fetch(base_url + "/static/no-such-file.css")[0] == 404
+
+    # The access log reaches stdout without query strings.
+    fetch(base_url + "/health?token=secret-value")
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=15)[0]
+    assert '"GET /health HTTP/1.1" 200' in output
+    assert "secret-value" not in output
