@@ -1,4 +1,5 @@
 import os
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def _static_files_without_manifest() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    # Argon2 is deliberately slow; tests that check it is used re-enable it.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_redis_cache() -> None:
     # The database cache lives in the test database and is rolled back with
@@ -39,6 +47,70 @@ def _fresh_redis_cache() -> None:
         from django.core.cache import cache
 
         cache.clear()
+
+
+# --- The cast: who owns, who is let in, who is kept out ---------------------------
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def owner(db):
+    from accounts.models import User
+
+    return User.objects.create_user(email="olive@example.com", password=PASSWORD, full_name="Olive Owner")
+
+
+@pytest.fixture
+def member(db):
+    from accounts.models import User
+
+    return User.objects.create_user(email="mel@example.com", password=PASSWORD, full_name="Mel Member")
+
+
+@pytest.fixture
+def outsider(db):
+    from accounts.models import User
+
+    return User.objects.create_user(email="otto@example.com", password=PASSWORD, full_name="Otto Outsider")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def bearer_client(user):
+    """An API client that sends a fresh access token of `user`, as a script would."""
+    from rest_framework.test import APIClient
+
+    from accounts.api.views import issue_token_pair
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token_pair(user)['access']}")
+    return client
+
+
+@pytest.fixture
+def owner_api(owner):
+    return bearer_client(owner)
+
+
+@pytest.fixture
+def outsider_api(outsider):
+    return bearer_client(outsider)
+
+
+@pytest.fixture
+def frozen_ratelimit_clock(monkeypatch):
+    """Holds django-ratelimit's clock still, so a test never straddles the edge of a counting window."""
+    import django_ratelimit.core
+
+    now = 1_900_000_000.0
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
+    return now
 
 
 # --- Browser tests ------------------------------------------------------------

@@ -3,6 +3,11 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
+
+
+def new_security_stamp() -> str:
+    return get_random_string(32)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -33,12 +38,20 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField(
+        "email address",
+        max_length=254,
+        unique=True,
+        error_messages={"unique": "An account with this email address already exists."},
+    )
     full_name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True, help_text="Unticked, the user can no longer log in or use the API.")
     is_staff = models.BooleanField(default=False, help_text="Can log in to this admin site.")
     email_verified = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of every session's auth hash and every JWT: replacing it ends all
+    # sessions and tokens at once ("log out everywhere", password change).
+    security_stamp = models.CharField(max_length=64, default=new_security_stamp, editable=False)
 
     objects = UserManager()
 
@@ -61,6 +74,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.security_stamp}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

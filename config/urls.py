@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -19,6 +19,8 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
+    path("", include("accounts.urls")),
+    path("api/v1/auth/", include("accounts.api.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the strict CSP holds.

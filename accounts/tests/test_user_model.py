@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-def test_email_is_the_login_and_the_password_is_hashed_with_argon2():
+def test_email_is_the_login_and_the_password_is_hashed_with_argon2(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = User.objects.create_user(email="ada@example.com", password="correct horse battery", full_name="Ada Lovelace")
     assert User.USERNAME_FIELD == "email"
     assert user.password.startswith("argon2$")

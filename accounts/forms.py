@@ -1,0 +1,101 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+
+from . import services
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, field_names: dict[str, str] | None = None) -> None:
+    """Attach a service's field-keyed errors to the form, renaming fields where the form calls them otherwise."""
+    field_names = field_names or {}
+    for field, messages in error.message_dict.items():
+        name = field_names.get(field, field)
+        form.add_error(name if name in form.fields else None, messages)
+
+
+def password_input(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete})
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    full_name = forms.CharField(
+        label="Full name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=password_input("new-password"),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(label="Password again", strip=False, widget=password_input("new-password"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    error_messages = {
+        # One message whether the email is unknown, the password wrong or the account inactive.
+        "invalid_login": "The email address or the password is not correct.",
+        "inactive": "The email address or the password is not correct.",
+    }
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label="New email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Your password", strip=False, widget=password_input("current-password"), help_text="To confirm it is you."
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="Current password", strip=False, widget=password_input("current-password"))
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=password_input("new-password"),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(label="New password again", strip=False, widget=password_input("new-password"))
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "The two passwords differ.")
+        return cleaned
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's set-password form for reset links, saving through the service that also ends other sessions."""
+
+    def save(self, commit: bool = True):
+        return services.user_set_password(user=self.user, new_password=self.cleaned_data["new_password1"])
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(label="Your password", strip=False, widget=password_input("current-password"))

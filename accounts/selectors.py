@@ -1,0 +1,36 @@
+"""Reads of accounts."""
+
+from django.contrib.auth import get_user_model
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
+from .models import User
+
+
+def user_find_active_by_email(*, email: str) -> User | None:
+    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def user_from_uidb64(uidb64: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not 0 < pk < 2**63:  # beyond any primary key; the database would refuse the query
+        return None
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def user_data_export(*, user: User) -> dict:
+    """Everything Mapwright holds about `user`, as JSON-ready data."""
+    return {
+        "format": "mapwright-account-export",
+        "version": 1,
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "email_verified": user.email_verified,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+    }

@@ -1,0 +1,196 @@
+"""Writes to accounts. Pages and the API both call these; errors are ValidationErrors keyed by field."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from .emails import send_templated_email
+from .models import User, new_security_stamp
+from .selectors import user_find_active_by_email, user_from_uidb64
+from .tokens import (
+    EMAIL_CHANGE_SALT,
+    EMAIL_VERIFICATION_SALT,
+    email_change_token,
+    email_verification_token,
+    read_signed_token,
+)
+
+INVALID_VERIFICATION_LINK = "This verification link is invalid or has expired."
+INVALID_EMAIL_CHANGE_LINK = "This confirmation link is invalid or has expired."
+INVALID_RESET_LINK = "This password reset link is invalid or has expired."
+EMAIL_TAKEN = "An account with this email address already exists."
+WRONG_PASSWORD = "Your password is not correct."  # noqa: S105 - a message, not a secret
+
+
+def _password_errors(password: str, *, user: User) -> list[str]:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        return list(error.messages)
+    return []
+
+
+def _email_taken(email: str, *, excluding: User | None = None) -> bool:
+    users = get_user_model().objects.filter(email__iexact=email)
+    if excluding is not None:
+        users = users.exclude(pk=excluding.pk)
+    return users.exists()
+
+
+@transaction.atomic
+def user_register(*, email: str, full_name: str, password: str, site_url: str) -> User:
+    user = User(email=User.objects.normalize_email(email.strip()), full_name=full_name.strip())
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if password_errors := _password_errors(password, user=user):
+        errors["password"] = password_errors
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    user_send_verification_email(user=user, site_url=site_url)
+    return user
+
+
+def user_send_verification_email(*, user: User, site_url: str) -> None:
+    token = email_verification_token(user_id=user.pk, email=user.email)
+    link = site_url + reverse("accounts:verify-email", kwargs={"token": token})
+    send_templated_email(template="verify_email", to=user.email, context={"user": user, "link": link})
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    payload = read_signed_token(token, salt=EMAIL_VERIFICATION_SALT)
+    user = None
+    if payload is not None:
+        user = get_user_model().objects.select_for_update().filter(pk=payload.get("user"), is_active=True).first()
+    if user is None or user.email.lower() != payload.get("email"):
+        raise ValidationError({"token": INVALID_VERIFICATION_LINK})
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str) -> User:
+    user.full_name = full_name.strip()
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=["full_name"])
+    return user
+
+
+def user_request_email_change(*, user: User, new_email: str, password: str, site_url: str) -> None:
+    new_email = User.objects.normalize_email(new_email.strip())
+    errors: dict[str, str] = {}
+    if not user.check_password(password):
+        errors["password"] = WRONG_PASSWORD
+    try:
+        validate_email(new_email)
+    except ValidationError:
+        errors["new_email"] = "Enter a valid email address."
+    else:
+        if new_email.lower() == user.email.lower():
+            errors["new_email"] = "That is already your email address."
+        elif _email_taken(new_email):
+            errors["new_email"] = EMAIL_TAKEN
+    if errors:
+        raise ValidationError(errors)
+    token = email_change_token(user_id=user.pk, old_email=user.email, new_email=new_email)
+    link = site_url + reverse("accounts:confirm-email-change", kwargs={"token": token})
+    send_templated_email(template="change_email", to=new_email, context={"user": user, "link": link})
+
+
+@transaction.atomic
+def user_confirm_email_change(*, token: str) -> User:
+    payload = read_signed_token(token, salt=EMAIL_CHANGE_SALT)
+    user = None
+    if payload is not None:
+        user = get_user_model().objects.select_for_update().filter(pk=payload.get("user"), is_active=True).first()
+    if user is None or user.email.lower() != payload.get("old"):
+        raise ValidationError({"token": INVALID_EMAIL_CHANGE_LINK})
+    new_email = payload["new"]
+    if _email_taken(new_email, excluding=user):
+        raise ValidationError({"token": EMAIL_TAKEN})
+    old_email = user.email
+    user.email = new_email
+    # Following the link proved the new address works.
+    user.email_verified = True
+    user.save(update_fields=["email", "email_verified"])
+    send_templated_email(template="email_changed", to=old_email, context={"user": user, "new_email": new_email})
+    return user
+
+
+def user_revoke_refresh_tokens(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of `user`; returns how many were still live."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    created = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return len(created)
+
+
+@transaction.atomic
+def user_logout_everywhere(*, user: User) -> None:
+    """End every session and token of `user`, this one included, unless the caller renews it."""
+    user.security_stamp = new_security_stamp()
+    user.save(update_fields=["security_stamp"])
+    user_revoke_refresh_tokens(user=user)
+
+
+@transaction.atomic
+def user_set_password(*, user: User, new_password: str, field: str = "new_password") -> User:
+    if errors := _password_errors(new_password, user=user):
+        raise ValidationError({field: errors})
+    user.set_password(new_password)
+    user.security_stamp = new_security_stamp()
+    user.save(update_fields=["password", "security_stamp"])
+    user_revoke_refresh_tokens(user=user)
+    send_templated_email(template="password_changed", to=user.email, context={"user": user})
+    return user
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """Set a new password; every session and refresh token of the user ends (the caller keeps its own)."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": WRONG_PASSWORD})
+    return user_set_password(user=user, new_password=new_password)
+
+
+def user_request_password_reset(*, email: str, site_url: str) -> None:
+    """Email a reset link if an active account has this address. Says nothing either way."""
+    user = user_find_active_by_email(email=email)
+    if user is None or not user.has_usable_password():
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = site_url + reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
+    send_templated_email(template="password_reset", to=user.email, context={"user": user, "link": link})
+
+
+@transaction.atomic
+def user_reset_password(*, uid: str, token: str, new_password: str) -> User:
+    user = user_from_uidb64(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ValidationError({"token": INVALID_RESET_LINK})
+    return user_set_password(user=user, new_password=new_password)
+
+
+@transaction.atomic
+def user_delete(*, user: User, password: str) -> None:
+    """Delete the account and everything it owns, after checking its password."""
+    if not user.check_password(password):
+        raise ValidationError({"password": WRONG_PASSWORD})
+    user_revoke_refresh_tokens(user=user)
+    user.delete()

@@ -1,0 +1,250 @@
+"""Account pages. Thin: validate the form, rate-limit, call a service, redirect with a message."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from config.links import site_url
+from config.ratelimit import enforce_rate_limit, value_key
+
+from . import forms, services
+from .selectors import user_data_export, user_from_uidb64
+
+SETTINGS_TEMPLATE = "accounts/settings.html"
+
+
+class SignUpView(FormView):
+    template_name = "accounts/signup.html"
+    form_class = forms.SignUpForm
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect("accounts:settings")
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        enforce_rate_limit(request, limit="register")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: forms.SignUpForm) -> HttpResponse:
+        try:
+            user = services.user_register(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                site_url=site_url(self.request),
+            )
+        except ValidationError as error:
+            forms.add_service_errors(form, error, {"password": "password1"})
+            return self.form_invalid(form)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, f"Welcome to Mapwright! We sent a link to {user.email} to confirm the address.")
+        return redirect("home")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = forms.LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        enforce_rate_limit(request, limit="login-ip")
+        if email := request.POST.get("username", "").strip():
+            enforce_rate_limit(request, limit="login-email", key=value_key(email))
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+class PasswordResetRequestView(FormView):
+    template_name = "accounts/password_reset.html"
+    form_class = forms.PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password-reset-sent")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        enforce_rate_limit(request, limit="password-reset")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: forms.PasswordResetRequestForm) -> HttpResponse:
+        services.user_request_password_reset(email=form.cleaned_data["email"], site_url=site_url(self.request))
+        return super().form_valid(form)
+
+
+class PasswordResetSentView(TemplateView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view: it moves the token out of the address before showing the form."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = forms.NewPasswordForm
+    success_url = reverse_lazy("accounts:login")
+
+    def get_user(self, uidb64: str):
+        return user_from_uidb64(uidb64)
+
+    def form_valid(self, form: forms.NewPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your new password is set. Log in with it.")
+        return response
+
+
+class EmailVerifyView(View):
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            services.user_verify_email(token=token)
+        except ValidationError:
+            return render(request, "accounts/link_invalid.html", {"what": "verification"}, status=400)
+        messages.success(request, "Thank you: your email address is confirmed.")
+        return redirect("accounts:settings" if request.user.is_authenticated else "accounts:login")
+
+
+class VerificationResendView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.user.email_verified:
+            messages.info(request, "Your email address is already confirmed.")
+        else:
+            enforce_rate_limit(request, limit="email-resend")
+            services.user_send_verification_email(user=request.user, site_url=site_url(request))
+            messages.success(request, f"A new confirmation link is on its way to {request.user.email}.")
+        return redirect_back(request, default=reverse("accounts:settings"))
+
+
+def redirect_back(request: HttpRequest, *, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return HttpResponseRedirect(target if target and safe else default)
+
+
+def render_settings(request: HttpRequest, **bound_forms: object) -> HttpResponse:
+    """The settings page, with any form given bound (and showing its errors), the rest fresh."""
+    user = request.user
+    context = {
+        "profile_form": forms.ProfileForm(initial={"full_name": user.full_name}),
+        "email_form": forms.EmailChangeForm(),
+        "password_form": forms.PasswordChangeForm(),
+        **bound_forms,
+    }
+    return render(request, SETTINGS_TEMPLATE, context)
+
+
+class AccountSettingsView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render_settings(request)
+
+
+class ProfileUpdateView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
+            except ValidationError as error:
+                forms.add_service_errors(form, error)
+            else:
+                messages.success(request, "Your name is saved.")
+                return redirect("accounts:settings")
+        return render_settings(request, profile_form=form)
+
+
+class EmailChangeView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.EmailChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.user_request_email_change(user=request.user, **form.cleaned_data, site_url=site_url(request))
+            except ValidationError as error:
+                forms.add_service_errors(form, error)
+            else:
+                new_email = form.cleaned_data["new_email"]
+                messages.success(
+                    request,
+                    f"Follow the link we sent to {new_email} to make it your address. Until then nothing changes.",
+                )
+                return redirect("accounts:settings")
+        return render_settings(request, email_form=form)
+
+
+class EmailChangeConfirmView(View):
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            user = services.user_confirm_email_change(token=token)
+        except ValidationError:
+            return render(request, "accounts/link_invalid.html", {"what": "email change"}, status=400)
+        messages.success(request, f"Your email address is now {user.email}.")
+        return redirect("accounts:settings" if request.user.is_authenticated else "accounts:login")
+
+
+class PasswordChangeView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.PasswordChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.user_change_password(
+                    user=request.user,
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password1"],
+                )
+            except ValidationError as error:
+                forms.add_service_errors(form, error, {"new_password": "new_password1"})
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, "Your password is changed. Every other session and app was logged out.")
+                return redirect("accounts:settings")
+        return render_settings(request, password_form=form)
+
+
+class LogoutEverywhereView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        services.user_logout_everywhere(user=request.user)
+        logout(request)
+        messages.info(request, "You are logged out everywhere: on every device, browser and app.")
+        return redirect("accounts:login")
+
+
+class DataExportView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        data = user_data_export(user=request.user)
+        filename = f"mapwright-data-{timezone.now():%Y-%m-%d}.json"
+        response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class AccountDeleteView(LoginRequiredMixin, View):
+    template_name = "accounts/delete.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": forms.DeleteAccountForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.DeleteAccountForm(request.POST)
+        if form.is_valid():
+            try:
+                services.user_delete(user=request.user, password=form.cleaned_data["password"])
+            except ValidationError as error:
+                forms.add_service_errors(form, error)
+            else:
+                logout(request)
+                messages.success(request, "Your account and everything in it are deleted.")
+                return redirect("home")
+        return render(request, self.template_name, {"form": form})
