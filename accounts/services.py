@@ -49,9 +49,12 @@ def user_register(*, email: str, full_name: str, password: str, site_url: str) -
     user = User(email=User.objects.normalize_email(email.strip()), full_name=full_name.strip())
     errors: dict[str, list[str]] = {}
     try:
-        user.full_clean(exclude=["password"])
+        # The case-insensitive rule is checked below, so that its error names the field.
+        user.full_clean(exclude=["password"], validate_constraints=False)
     except ValidationError as error:
         errors.update(error.message_dict)
+    if "email" not in errors and _email_taken(user.email):
+        errors["email"] = [EMAIL_TAKEN]
     if password_errors := _password_errors(password, user=user):
         errors["password"] = password_errors
     if errors:

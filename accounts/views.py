@@ -50,7 +50,7 @@ class SignUpView(FormView):
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to Mapwright! We sent a link to {user.email} to confirm the address.")
-        return redirect("home")
+        return redirect("projects:list")
 
 
 class LoginView(auth_views.LoginView):
@@ -168,6 +168,7 @@ class ProfileUpdateView(LoginRequiredMixin, View):
 
 class EmailChangeView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
+        enforce_rate_limit(request, limit="email-resend")
         form = forms.EmailChangeForm(request.POST)
         if form.is_valid():
             try:

@@ -15,7 +15,7 @@ def test_login_with_email_in_any_case_goes_to_the_safe_next_page(client, owner):
 def test_login_never_redirects_to_another_site(client, owner):
     response = client.post("/login/", {"username": owner.email, "password": PASSWORD, "next": "https://evil.example/"})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/projects/"
 
 
 def test_wrong_password_unknown_email_and_inactive_account_get_the_same_answer(client, owner, outsider):
