@@ -55,7 +55,6 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py createcachetable
 	@echo "Mapwright is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -64,7 +63,6 @@ worker: $(VENV)/.installed-runtime
 
 migrate: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py createcachetable
 
 superuser: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py createsuperuser

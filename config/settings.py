@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_ratelimit",
     "django_tasks_db",
+    "config",
     "accounts",
     "projects",
     "stories",
@@ -217,7 +218,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "home"
 # Links in emails point here; empty means "the host the request came to".
 SITE_URL = env_str("SITE_URL").rstrip("/")
@@ -265,6 +266,9 @@ RATE_LIMITS = {
     "login-email": env_str("RATE_LIMIT_LOGIN_EMAIL", "10/m"),
     "password-reset": env_str("RATE_LIMIT_PASSWORD_RESET", "5/h"),
     "email-resend": env_str("RATE_LIMIT_EMAIL_RESEND", "5/h"),
+    # Per user: scripts writing stories through the API, and a person on the board.
+    "story-write": env_str("RATE_LIMIT_STORY_WRITE", "30/m"),
+    "board-write": env_str("RATE_LIMIT_BOARD_WRITE", "300/m"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mapwright API",

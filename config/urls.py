@@ -20,7 +20,11 @@ urlpatterns = [
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
     path("", include("accounts.urls")),
+    path("projects/", include("projects.urls")),
+    path("", include("stories.urls")),
     path("api/v1/auth/", include("accounts.api.urls")),
+    path("api/v1/", include("projects.api.urls")),
+    path("api/v1/", include("stories.api.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the strict CSP holds.

@@ -52,7 +52,7 @@ def production_server(tmp_path: Path):
         GUNICORN_WORKERS="2",
         GUNICORN_THREADS="2",
     )
-    for command in (("collectstatic", "--no-input"), ("migrate", "--no-input"), ("createcachetable",)):
+    for command in (("collectstatic", "--no-input"), ("migrate", "--no-input")):
         result = run_manage(*command, env=env)
         assert result.returncode == 0, result.stderr
     process = subprocess.Popen(

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.core.validators import MinLengthValidator
+from django.db import models
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=120, validators=[MinLengthValidator(1)])
+    description = models.TextField(
+        max_length=10_000, blank=True, help_text="The product's vision: who it is for and what they do with it."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated"])]
+
+    def __str__(self) -> str:
+        return self.name

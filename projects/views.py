@@ -1,0 +1,71 @@
+"""Project pages: the list, create, rename and delete. The board itself lives in stories.views."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+
+from accounts.forms import add_service_errors
+
+from . import services
+from .access import project_get_for_user
+from .forms import ProjectForm
+from .selectors import project_list_for_user
+
+
+class ProjectListView(LoginRequiredMixin, View):
+    template_name = "projects/list.html"
+
+    def render_list(self, request: HttpRequest, form: ProjectForm, status: int = 200) -> HttpResponse:
+        projects = project_list_for_user(user=request.user)
+        return render(request, self.template_name, {"projects": projects, "form": form}, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_list(request, ProjectForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            try:
+                project = services.project_create(owner=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Project “{project.name}” created.")
+                return redirect("stories:board", project_id=project.pk)
+        return self.render_list(request, form, status=400)
+
+
+class ProjectEditView(LoginRequiredMixin, View):
+    template_name = "projects/edit.html"
+
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return render(request, self.template_name, {"project": project, "form": ProjectForm(instance=project)})
+
+    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        form = ProjectForm(request.POST, instance=project)
+        if form.is_valid():
+            services.project_update(project=project, **form.cleaned_data)
+            messages.success(request, "Project saved.")
+            return redirect("stories:board", project_id=project.pk)
+        project.refresh_from_db()
+        return render(request, self.template_name, {"project": project, "form": form}, status=400)
+
+
+class ProjectDeleteView(LoginRequiredMixin, View):
+    template_name = "projects/delete.html"
+
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return render(request, self.template_name, {"project": project})
+
+    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        name = project.name
+        services.project_delete(project=project)
+        messages.success(request, f"Project “{name}” deleted.")
+        return redirect("projects:list")

@@ -1,0 +1,77 @@
+from django.contrib import admin
+
+from .models import Activity, Persona, Release, Step, Story
+
+
+class MapObjectAdmin(admin.ModelAdmin):
+    list_select_related = ("project",)
+    list_filter = ("project",)
+    raw_id_fields = ("project",)
+
+
+class StoryInline(admin.TabularInline):
+    model = Story
+    fields = ("title", "release", "status", "priority", "estimate", "persona", "position")
+    raw_id_fields = ("release", "persona")
+    extra = 0
+    ordering = ("release__position", "position")
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    fields = ("title", "position")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Activity)
+class ActivityAdmin(MapObjectAdmin):
+    list_display = ("title", "project", "position")
+    search_fields = ("title", "project__name")
+    inlines = [StepInline]
+
+
+@admin.register(Step)
+class StepAdmin(MapObjectAdmin):
+    list_display = ("title", "activity", "project", "position")
+    list_select_related = ("project", "activity")
+    search_fields = ("title", "activity__title", "project__name")
+    raw_id_fields = ("project", "activity")
+    inlines = [StoryInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Stories added inline belong to the step's project.
+        for story in formset.save(commit=False):
+            story.project_id = form.instance.project_id
+            if story.pk:
+                story.version += 1  # so that an editor open on the board sees the change
+            story.save()
+        for story in formset.deleted_objects:
+            story.delete()
+
+
+@admin.register(Release)
+class ReleaseAdmin(MapObjectAdmin):
+    list_display = ("name", "project", "position")
+    search_fields = ("name", "project__name")
+
+
+@admin.register(Persona)
+class PersonaAdmin(MapObjectAdmin):
+    list_display = ("name", "project")
+    search_fields = ("name", "project__name")
+
+
+@admin.register(Story)
+class StoryAdmin(MapObjectAdmin):
+    list_display = ("title", "project", "step", "release", "status", "priority", "estimate", "version")
+    list_select_related = ("project", "step", "release")
+    list_filter = ("status", "priority", "project")
+    search_fields = ("title", "description", "project__name")
+    raw_id_fields = ("project", "step", "release", "persona")
+    readonly_fields = ("version", "created", "updated")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1  # so that an editor open on the board sees the change
+        super().save_model(request, obj, form, change)

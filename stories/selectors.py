@@ -1,0 +1,90 @@
+"""Reads of a story map, in board order and in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from projects.models import Project
+
+from .models import Activity, Persona, Release, Step, Story
+
+
+@dataclass
+class ReleaseRow:
+    """A horizontal slice of the board; `release` is None for the Unplanned row."""
+
+    release: Release | None
+    columns: list["Column"]
+    cells: list[list[Story]] = field(default_factory=list)  # one per column, in column order
+
+    @property
+    def slots(self) -> list[tuple["Column", list[Story]]]:
+        return list(zip(self.columns, self.cells, strict=True))
+
+    @property
+    def story_count(self) -> int:
+        return sum(len(cell) for cell in self.cells)
+
+    @property
+    def point_total(self) -> int:
+        return sum(story.estimate or 0 for cell in self.cells for story in cell)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the board: a step, or the empty slot of an activity that has no step yet."""
+
+    activity: Activity
+    step: Step | None
+
+
+@dataclass
+class StoryMap:
+    project: Project
+    personas: list[Persona]
+    releases: list[Release]
+    activities: list[Activity]  # each with .step_list, and each step with .story_list
+    columns: list[Column]  # left to right
+    rows: list[ReleaseRow]  # the releases in order, then Unplanned; cells line up with columns
+
+    @property
+    def story_count(self) -> int:
+        return sum(row.story_count for row in self.rows)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.activities
+
+
+def story_map_get(*, project: Project) -> StoryMap:
+    """The whole map of `project`: five queries, whatever its size."""
+    personas = list(Persona.objects.filter(project=project))
+    releases = list(Release.objects.filter(project=project))
+    activities = list(Activity.objects.filter(project=project))
+    steps = list(Step.objects.filter(project=project).order_by("position", "pk"))
+    stories = list(Story.objects.filter(project=project).order_by("position", "pk"))
+
+    steps_by_activity: dict[int, list[Step]] = {activity.pk: [] for activity in activities}
+    for step in steps:
+        step.story_list = []
+        steps_by_activity[step.activity_id].append(step)
+    columns: list[Column] = []
+    for activity in activities:
+        activity.step_list = steps_by_activity[activity.pk]
+        columns.extend(Column(activity, step) for step in activity.step_list or [None])
+
+    release_order = {release.pk: index for index, release in enumerate(releases)}
+    column_of = {column.step.pk: index for index, column in enumerate(columns) if column.step}
+    rows = [ReleaseRow(release, columns, [[] for _ in columns]) for release in [*releases, None]]
+    persona_names = {persona.pk: persona.name for persona in personas}
+    for story in stories:
+        # Set here so that templates never follow the foreign key (one query per card).
+        story.persona_name = persona_names.get(story.persona_id, "")
+        row_index = release_order.get(story.release_id, len(releases))
+        rows[row_index].cells[column_of[story.step_id]].append(story)
+    # Under each step, the stories of the top release first: the board read down a column.
+    for row in rows:
+        for column, cell in zip(columns, row.cells, strict=True):
+            if column.step is not None:
+                column.step.story_list.extend(cell)
+    return StoryMap(
+        project=project, personas=personas, releases=releases, activities=activities, columns=columns, rows=rows
+    )

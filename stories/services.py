@@ -1,0 +1,364 @@
+"""Writes to a story map. Pages, the board and the API all call these.
+
+Every write locks its project first, so two writes to one map never
+interleave and positions stay gapless (0, 1, 2, …) within each group:
+activities of a project, steps of an activity, releases and personas of a
+project, stories of a step by release cell. Errors are ValidationErrors keyed
+by the field the caller sent.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Model, QuerySet
+
+from projects.models import Project
+from projects.services import project_lock
+
+from .models import Activity, Persona, Release, Step, Story
+
+CRITERION_MAX = 500
+CRITERIA_MAX = 50
+STORY_FIELDS = {"title", "description", "acceptance_criteria", "status", "priority", "estimate", "persona"}
+
+
+class StoryConflict(Exception):
+    """The story changed since the caller read it."""
+
+    def __init__(self, story: Story) -> None:
+        super().__init__("This story was changed by someone else since you opened it.")
+        self.story = story
+
+
+# --- Ordering -----------------------------------------------------------------------
+
+
+def _place(obj: Model, siblings: QuerySet, position: int | None) -> None:
+    """Put `obj` (saved) at `position` among `siblings` (end when None) and renumber them all."""
+    rows = list(siblings.order_by("position", "pk"))
+    # The row as stored: the caller's instance may hold an outdated position.
+    stored = next((item for item in rows if item.pk == obj.pk), obj)
+    ordered = [item for item in rows if item.pk != obj.pk]
+    index = len(ordered) if position is None else min(position, len(ordered))
+    ordered.insert(index, stored)
+    _renumber(type(obj), ordered)
+    obj.position = stored.position
+
+
+def _renumber(model: type[Model], ordered: Iterable[Model]) -> None:
+    changed = []
+    for index, item in enumerate(ordered):
+        if item.position != index:
+            item.position = index
+            changed.append(item)
+    if changed:
+        model.objects.bulk_update(changed, ["position"])
+
+
+def _close_gap(siblings: QuerySet) -> None:
+    _renumber(siblings.model, list(siblings.order_by("position", "pk")))
+
+
+def _check_position(position: int | None) -> None:
+    if position is not None and (not isinstance(position, int) or position < 0):
+        raise ValidationError({"position": "Position must be a whole number, 0 or more."})
+
+
+def _save(obj: Model, *, exclude: list[str] | None = None) -> None:
+    obj.full_clean(exclude=exclude)
+    obj.save()
+
+
+def _same_project(project: Project, field: str, obj: Model | None) -> None:
+    if obj is not None and obj.project_id != project.pk:
+        raise ValidationError({field: f"This {obj._meta.verbose_name} belongs to another project."})
+
+
+# --- Activities ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def activity_create(*, project: Project, title: str, description: str = "", position: int | None = None) -> Activity:
+    _check_position(position)
+    project_lock(project)
+    activity = Activity(project=project, title=title.strip(), description=description.strip(), position=10**6)
+    _save(activity)
+    _place(activity, project.activities.all(), position)
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, title: str | None = None, description: str | None = None) -> Activity:
+    project_lock(activity.project)
+    if title is not None:
+        activity.title = title.strip()
+    if description is not None:
+        activity.description = description.strip()
+    _save(activity)
+    return activity
+
+
+@transaction.atomic
+def activity_move(*, activity: Activity, position: int) -> Activity:
+    _check_position(position)
+    project_lock(activity.project)
+    _place(activity, activity.project.activities.all(), position)
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity) -> None:
+    project = project_lock(activity.project)
+    activity.delete()
+    _close_gap(project.activities.all())
+
+
+# --- Steps ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def step_create(
+    *, project: Project, activity: Activity, title: str, description: str = "", position: int | None = None
+) -> Step:
+    _check_position(position)
+    _same_project(project, "activity", activity)
+    project_lock(project)
+    step = Step(project=project, activity=activity, title=title.strip(), description=description.strip())
+    step.position = 10**6
+    _save(step)
+    _place(step, activity.steps.all(), position)
+    return step
+
+
+@transaction.atomic
+def step_update(*, step: Step, title: str | None = None, description: str | None = None) -> Step:
+    project_lock(step.project)
+    if title is not None:
+        step.title = title.strip()
+    if description is not None:
+        step.description = description.strip()
+    _save(step)
+    return step
+
+
+@transaction.atomic
+def step_move(*, step: Step, position: int, activity: Activity | None = None) -> Step:
+    """Move `step` to `position` within `activity` (its own when None), taking its stories along."""
+    _check_position(position)
+    _same_project(step.project, "activity", activity)
+    project_lock(step.project)
+    old_activity_id = step.activity_id
+    if activity is not None and activity.pk != old_activity_id:
+        step.activity = activity
+        step.save(update_fields=["activity"])
+        _close_gap(Step.objects.filter(activity_id=old_activity_id))
+    _place(step, Step.objects.filter(activity_id=step.activity_id), position)
+    return step
+
+
+@transaction.atomic
+def step_delete(*, step: Step) -> None:
+    project_lock(step.project)
+    activity_id = step.activity_id
+    step.delete()
+    _close_gap(Step.objects.filter(activity_id=activity_id))
+
+
+# --- Releases -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def release_create(*, project: Project, name: str, goal: str = "", position: int | None = None) -> Release:
+    _check_position(position)
+    project_lock(project)
+    release = Release(project=project, name=name.strip(), goal=goal.strip(), position=10**6)
+    _save(release)
+    _place(release, project.releases.all(), position)
+    return release
+
+
+@transaction.atomic
+def release_update(*, release: Release, name: str | None = None, goal: str | None = None) -> Release:
+    project_lock(release.project)
+    if name is not None:
+        release.name = name.strip()
+    if goal is not None:
+        release.goal = goal.strip()
+    _save(release)
+    return release
+
+
+@transaction.atomic
+def release_move(*, release: Release, position: int) -> Release:
+    _check_position(position)
+    project_lock(release.project)
+    _place(release, release.project.releases.all(), position)
+    return release
+
+
+@transaction.atomic
+def release_delete(*, release: Release) -> None:
+    """Delete the release; its stories move to the end of their steps' Unplanned cells."""
+    project = project_lock(release.project)
+    stories = list(release.stories.order_by("step_id", "position", "pk"))
+    release.delete()
+    for step_id in {story.step_id for story in stories}:
+        unplanned = Story.objects.filter(step_id=step_id, release__isnull=True)
+        ordered = [s for s in unplanned.order_by("position", "pk") if s.pk not in {m.pk for m in stories}]
+        ordered += [s for s in stories if s.step_id == step_id]
+        _renumber(Story, ordered)
+    Story.objects.filter(pk__in=[s.pk for s in stories]).update(version=F("version") + 1)
+    _close_gap(project.releases.all())
+
+
+# --- Personas -------------------------------------------------------------------------
+
+
+def _clean_text_list(values: Any, *, field: str, max_items: int = CRITERIA_MAX) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        raise ValidationError({field: "Give a list of texts."})
+    cleaned = [value.strip() for value in values if value.strip()]
+    if len(cleaned) > max_items:
+        raise ValidationError({field: f"At most {max_items} entries."})
+    if any(len(value) > CRITERION_MAX for value in cleaned):
+        raise ValidationError({field: f"Each entry can have at most {CRITERION_MAX} characters."})
+    return cleaned
+
+
+@transaction.atomic
+def persona_create(*, project: Project, name: str, description: str = "", goals: list[str] | None = None) -> Persona:
+    project_lock(project)
+    persona = Persona(
+        project=project,
+        name=name.strip(),
+        description=description.strip(),
+        goals=_clean_text_list(goals or [], field="goals"),
+        position=project.personas.count(),
+    )
+    _save(persona)
+    return persona
+
+
+@transaction.atomic
+def persona_update(
+    *, persona: Persona, name: str | None = None, description: str | None = None, goals: list[str] | None = None
+) -> Persona:
+    project_lock(persona.project)
+    if name is not None:
+        persona.name = name.strip()
+    if description is not None:
+        persona.description = description.strip()
+    if goals is not None:
+        persona.goals = _clean_text_list(goals, field="goals")
+    _save(persona)
+    return persona
+
+
+@transaction.atomic
+def persona_delete(*, persona: Persona) -> None:
+    project = project_lock(persona.project)
+    Story.objects.filter(persona=persona).update(version=F("version") + 1)
+    persona.delete()
+    _close_gap(project.personas.all())
+
+
+# --- Stories --------------------------------------------------------------------------
+
+
+def _apply_story_fields(story: Story, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - STORY_FIELDS
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+    if "persona" in fields:
+        _same_project(story.project, "persona", fields["persona"])
+    if "acceptance_criteria" in fields:
+        fields["acceptance_criteria"] = _clean_text_list(fields["acceptance_criteria"], field="acceptance_criteria")
+    for name in ("title", "description"):
+        if isinstance(fields.get(name), str):
+            fields[name] = fields[name].strip()
+    for name, value in fields.items():
+        setattr(story, name, value)
+
+
+@transaction.atomic
+def story_create(
+    *,
+    project: Project,
+    step: Step,
+    title: str,
+    release: Release | None = None,
+    position: int | None = None,
+    **fields: Any,
+) -> Story:
+    """Add a story to the cell of `step` by `release` (Unplanned when None), at `position` or at the end."""
+    _check_position(position)
+    _same_project(project, "step", step)
+    _same_project(project, "release", release)
+    project_lock(project)
+    story = Story(project=project, step=step, release=release, position=10**6)
+    _apply_story_fields(story, {**fields, "title": title})
+    _save(story)
+    _place(story, Story.objects.filter(step=step, release=release), position)
+    return story
+
+
+def _lock_story(story: Story, version: int | None) -> Story:
+    project_lock(story.project)
+    current = Story.objects.select_related("project").get(pk=story.pk)
+    if version is not None and version != current.version:
+        raise StoryConflict(current)
+    return current
+
+
+@transaction.atomic
+def story_update(*, story: Story, version: int | None = None, **fields: Any) -> Story:
+    """Change a story's fields. With `version`, refuse (StoryConflict) if it was saved since that version."""
+    target_step = fields.pop("step", story.step)
+    target_release = fields.pop("release", story.release)
+    _same_project(story.project, "step", target_step)
+    _same_project(story.project, "release", target_release)
+    current = _lock_story(story, version)
+    moved = (target_step.pk, getattr(target_release, "pk", None)) != (current.step_id, current.release_id)
+    _apply_story_fields(current, fields)
+    current.version += 1
+    if moved:
+        _leave_cell(current)
+        current.step, current.release = target_step, target_release
+        current.position = 10**6
+    _save(current)
+    if moved:
+        _place(current, Story.objects.filter(step=target_step, release=target_release), None)
+    return current
+
+
+def _leave_cell(story: Story) -> None:
+    cell = Story.objects.filter(step_id=story.step_id, release_id=story.release_id).exclude(pk=story.pk)
+    _close_gap(cell)
+
+
+@transaction.atomic
+def story_move(
+    *, story: Story, step: Step, release: Release | None, position: int | None = None, version: int | None = None
+) -> Story:
+    """Move a story to `position` in the cell of `step` by `release` (the end when None)."""
+    _check_position(position)
+    _same_project(story.project, "step", step)
+    _same_project(story.project, "release", release)
+    current = _lock_story(story, version)
+    if (step.pk, getattr(release, "pk", None)) != (current.step_id, current.release_id):
+        _leave_cell(current)
+        current.step, current.release = step, release
+    current.version += 1
+    current.save(update_fields=["step", "release", "version", "updated"])
+    _place(current, Story.objects.filter(step=step, release=release), position)
+    return current
+
+
+@transaction.atomic
+def story_delete(*, story: Story) -> None:
+    project_lock(story.project)
+    step_id, release_id = story.step_id, story.release_id
+    story.delete()
+    _close_gap(Story.objects.filter(step_id=step_id, release_id=release_id))

@@ -1,0 +1,95 @@
+"""The board in a real Chromium: build a small map, edit a card, move it by mouse and keyboard, delete it."""
+
+import pytest
+
+from conftest import PASSWORD
+from stories.models import Release, Story
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, user) -> None:
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/projects/")
+
+
+def card_release(story_title: str) -> str | None:
+    release = Story.objects.get(title=story_title).release
+    return release.name if release else None
+
+
+def test_build_edit_move_and_delete_a_story_on_the_board(live_server, page, owner, save_screenshot):
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, live_server, owner)
+
+    # A project, empty: the board says what to do next.
+    page.get_by_label("Name").fill("Vet clinic")
+    page.get_by_label("Product description").fill("Pet owners book appointments and get vaccination reminders.")
+    page.get_by_role("button", name="Create project").click()
+    assert page.get_by_role("heading", name="This map is empty").is_visible()
+    save_screenshot(page, "board-empty")
+
+    # Backbone, a step, two releases and a story.
+    page.get_by_label("First activity").fill("Book a visit")
+    page.get_by_role("button", name="Add the first activity").click()
+    page.get_by_label("First step of Book a visit").fill("Pick a time")
+    page.get_by_role("button", name="Add step").click()
+    for name in ("MVP", "Release 2"):
+        page.get_by_text("+ Release").click()
+        page.get_by_label("New release").fill(name)
+        page.get_by_role("button", name="Add release").click()
+    mvp_cell = page.locator("#release-{} td.cell".format(Release.objects.get(name="MVP").pk))
+    mvp_cell.get_by_text("+ Story").click()
+    mvp_cell.get_by_label("New story in Pick a time, MVP").fill("Book online")
+    mvp_cell.get_by_role("button", name="Add story").click()
+    assert page.get_by_role("article", name="Story: Book online").is_visible()
+
+    # Open the card and edit every field.
+    page.get_by_role("link", name="Book online").click()
+    page.get_by_label("Title").fill("Book an appointment online")
+    page.get_by_label("Description").fill("As a pet owner, I want to book online, so that I don't have to call.")
+    page.get_by_label("Acceptance criteria").fill(
+        "Given a free slot, when I pick it, then it is mine\nI get a confirmation email"
+    )
+    page.get_by_label("Status").select_option("in_progress")
+    page.get_by_label("Priority").select_option("must")
+    page.get_by_label("Estimate (points)").fill("3")
+    save_screenshot(page, "story-editor")
+    page.get_by_role("button", name="Save story").click()
+    card = page.get_by_role("article", name="Story: Book an appointment online")
+    assert card.is_visible()
+    assert "Must" in card.inner_text() and "3 pts" in card.inner_text()
+    story = Story.objects.get()
+    assert story.acceptance_criteria == [
+        "Given a free slot, when I pick it, then it is mine",
+        "I get a confirmation email",
+    ]
+    assert (story.status, story.priority, story.estimate) == ("in_progress", "must", 3)
+
+    # Drag it to Release 2; it stays there after a reload.
+    release_2_cell = page.locator("#release-{} .cell__stories".format(Release.objects.get(name="Release 2").pk))
+    card.drag_to(release_2_cell)
+    page.wait_for_function("document.getElementById('board-status').textContent.startsWith('Moved')")
+    page.reload()
+    assert release_2_cell.get_by_role("article", name="Story: Book an appointment online").is_visible()
+    assert card_release("Book an appointment online") == "Release 2"
+    save_screenshot(page, "board-after-drag")
+
+    # Move it back up with the keyboard.
+    page.get_by_role("article", name="Story: Book an appointment online").focus()
+    page.keyboard.press("Alt+Shift+ArrowUp")
+    page.wait_for_function("document.getElementById('board-status').textContent.startsWith('Moved')")
+    assert page.evaluate("document.activeElement.dataset.title") == "Book an appointment online"
+    page.reload()
+    assert mvp_cell.get_by_role("article", name="Story: Book an appointment online").is_visible()
+    assert card_release("Book an appointment online") == "MVP"
+
+    # Delete it.
+    page.get_by_role("link", name="Book an appointment online").click()
+    page.get_by_role("button", name="Delete story").click()
+    assert page.get_by_text("The story “Book an appointment online” was deleted.").is_visible()
+    assert not Story.objects.exists()
+    assert page.console_errors == []

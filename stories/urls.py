@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stories"
+DELETE = {"action": "delete"}
+
+urlpatterns = [
+    path("projects/<int:project_id>/", views.BoardView.as_view(), name="board"),
+    path("projects/<int:project_id>/activities/", views.ActivityAddView.as_view(), name="activity-add"),
+    path("projects/<int:project_id>/steps/", views.StepAddView.as_view(), name="step-add"),
+    path("projects/<int:project_id>/releases/", views.ReleaseAddView.as_view(), name="release-add"),
+    path("projects/<int:project_id>/personas/", views.PersonaAddView.as_view(), name="persona-add"),
+    path("projects/<int:project_id>/stories/", views.StoryAddView.as_view(), name="story-add"),
+    path("board/activities/<int:pk>/", views.ActivityEditView.as_view(), name="activity-edit"),
+    path("board/activities/<int:pk>/delete/", views.ActivityEditView.as_view(), DELETE, name="activity-delete"),
+    path("board/steps/<int:pk>/", views.StepEditView.as_view(), name="step-edit"),
+    path("board/steps/<int:pk>/delete/", views.StepEditView.as_view(), DELETE, name="step-delete"),
+    path("board/releases/<int:pk>/", views.ReleaseEditView.as_view(), name="release-edit"),
+    path("board/releases/<int:pk>/delete/", views.ReleaseEditView.as_view(), DELETE, name="release-delete"),
+    path("board/personas/<int:pk>/", views.PersonaEditView.as_view(), name="persona-edit"),
+    path("board/personas/<int:pk>/delete/", views.PersonaEditView.as_view(), DELETE, name="persona-delete"),
+    path("board/stories/<int:pk>/", views.StoryView.as_view(), name="story"),
+    path("board/stories/<int:pk>/delete/", views.StoryDeleteView.as_view(), name="story-delete"),
+    path("board/stories/<int:pk>/move/", views.StoryMoveView.as_view(), name="story-move"),
+    path("board/steps/<int:pk>/move/", views.StepMoveView.as_view(), name="step-move"),
+    path("board/activities/<int:pk>/move/", views.ActivityMoveView.as_view(), name="activity-move"),
+    path("board/releases/<int:pk>/move/", views.ReleaseMoveView.as_view(), name="release-move"),
+]

@@ -1,0 +1,319 @@
+"""The board: the story map page and the writes it makes.
+
+Adds, edits and deletes are plain form posts that come back to the board, so
+they work without JavaScript. Moves (drag and drop, keyboard) are small JSON
+posts from static/js/board.js, which then reloads the grid fragment. All of
+them go through stories.services and the one access check in projects.access,
+and count against the board's own per-user rate limit.
+"""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from accounts.forms import add_service_errors
+from config.ratelimit import RateLimited, enforce_rate_limit
+from projects.access import map_object_get_for_user, project_get_for_user
+from projects.models import Project
+
+from . import services
+from .forms import ActivityForm, PersonaForm, ReleaseForm, StepForm, StoryForm, StoryTitleForm
+from .models import Activity, Persona, Release, Step, Story
+from .selectors import story_map_get
+
+BOARD_TEMPLATE = "stories/board.html"
+
+
+def board_url(project: Project, anchor: str = "") -> str:
+    url = reverse("stories:board", kwargs={"project_id": project.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def errors_text(errors: dict[str, list[str]]) -> str:
+    """Field errors as one sentence for a message: "Title: This field is required." """
+    return " ".join(f"{field.replace('_', ' ').capitalize()}: {' '.join(texts)}" for field, texts in errors.items())
+
+
+def error_text(error: ValidationError) -> str:
+    return errors_text(error.message_dict) if hasattr(error, "error_dict") else " ".join(error.messages)
+
+
+def form_error_text(form) -> str:
+    return errors_text(form.errors)
+
+
+def in_project[M: Model](
+    model: type[M], project: Project, raw_id: Any, field: str, *, required: bool = True
+) -> M | None:
+    """The `model` row with id `raw_id` in `project`, or a ValidationError naming `field`."""
+    if raw_id in (None, "", "null"):
+        if required:
+            raise ValidationError({field: "This field is required."})
+        return None
+    try:
+        return model.objects.get(project=project, pk=int(raw_id))
+    except (TypeError, ValueError, model.DoesNotExist):
+        raise ValidationError({field: f"No such {model._meta.verbose_name} in this project."}) from None
+
+
+class BoardWriteMixin(LoginRequiredMixin):
+    """Every write from the board counts against the board's per-user limit."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST" and request.user.is_authenticated:
+            enforce_rate_limit(request, limit="board-write", key="user")
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- The board ------------------------------------------------------------------------
+
+
+class BoardView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        story_map = story_map_get(project=project)
+        template = f"{BOARD_TEMPLATE}#grid" if request.GET.get("fragment") == "grid" else BOARD_TEMPLATE
+        return render(request, template, {"project": project, "map": story_map})
+
+
+# --- Adding in place ------------------------------------------------------------------
+
+
+class AddView(BoardWriteMixin, View):
+    """POST a small form to add one thing to the map, then return to the board."""
+
+    form_class: type = ActivityForm
+    noun = "activity"
+
+    def create(self, project: Project, data: dict, post) -> Model:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"The {self.noun} was not added. {form_error_text(form)}")
+            return HttpResponseRedirect(board_url(project))
+        try:
+            created = self.create(project, form.cleaned_data, request.POST)
+        except ValidationError as error:
+            messages.error(request, f"The {self.noun} was not added. {error_text(error)}")
+            return HttpResponseRedirect(board_url(project))
+        return HttpResponseRedirect(board_url(project, f"{self.noun}-{created.pk}"))
+
+
+class ActivityAddView(AddView):
+    form_class, noun = ActivityForm, "activity"
+
+    def create(self, project, data, post):
+        return services.activity_create(project=project, **data)
+
+
+class StepAddView(AddView):
+    form_class, noun = StepForm, "step"
+
+    def create(self, project, data, post):
+        activity = in_project(Activity, project, post.get("activity"), "activity")
+        return services.step_create(project=project, activity=activity, **data)
+
+
+class ReleaseAddView(AddView):
+    form_class, noun = ReleaseForm, "release"
+
+    def create(self, project, data, post):
+        return services.release_create(project=project, **data)
+
+
+class PersonaAddView(AddView):
+    form_class, noun = PersonaForm, "persona"
+
+    def create(self, project, data, post):
+        return services.persona_create(project=project, **data)
+
+
+class StoryAddView(AddView):
+    form_class, noun = StoryTitleForm, "story"
+
+    def create(self, project, data, post):
+        step = in_project(Step, project, post.get("step"), "step")
+        release = in_project(Release, project, post.get("release"), "release", required=False)
+        return services.story_create(project=project, step=step, release=release, title=data["title"])
+
+
+# --- Editing and deleting the backbone, releases and personas ----------------------------
+
+
+class EditView(BoardWriteMixin, View):
+    model: type[Model] = Activity
+    form_class: type = ActivityForm
+    update = staticmethod(services.activity_update)
+    delete = staticmethod(services.activity_delete)
+
+    def post(self, request: HttpRequest, pk: int, action: str = "edit") -> HttpResponse:
+        obj = map_object_get_for_user(self.model, user=request.user, pk=pk)
+        noun = self.model._meta.verbose_name
+        if action == "delete":
+            self.delete(**{self.model._meta.model_name: obj})
+            messages.success(request, f"The {noun} “{obj}” was deleted.")
+            return HttpResponseRedirect(board_url(obj.project))
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"The {noun} was not saved. {form_error_text(form)}")
+        else:
+            try:
+                self.update(**{self.model._meta.model_name: obj}, **form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, f"The {noun} was not saved. {error_text(error)}")
+        return HttpResponseRedirect(board_url(obj.project, f"{self.model._meta.model_name}-{obj.pk}"))
+
+
+class ActivityEditView(EditView):
+    model, form_class = Activity, ActivityForm
+    update, delete = staticmethod(services.activity_update), staticmethod(services.activity_delete)
+
+
+class StepEditView(EditView):
+    model, form_class = Step, StepForm
+    update, delete = staticmethod(services.step_update), staticmethod(services.step_delete)
+
+
+class ReleaseEditView(EditView):
+    model, form_class = Release, ReleaseForm
+    update, delete = staticmethod(services.release_update), staticmethod(services.release_delete)
+
+
+class PersonaEditView(EditView):
+    model, form_class = Persona, PersonaForm
+    update, delete = staticmethod(services.persona_update), staticmethod(services.persona_delete)
+
+
+# --- Story cards ------------------------------------------------------------------------
+
+
+class StoryView(BoardWriteMixin, View):
+    """Open a card to edit every field; a save that lost a race is refused, not merged."""
+
+    template_name = "stories/story_edit.html"
+
+    def render_form(self, request, story: Story, form: StoryForm, status: int = 200, **extra) -> HttpResponse:
+        context = {"story": story, "project": story.project, "form": form, **extra}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        story = map_object_get_for_user(Story, user=request.user, pk=pk)
+        form = StoryForm(initial=StoryForm.initial_for(story), project=story.project)
+        return self.render_form(request, story, form)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        story = map_object_get_for_user(Story, user=request.user, pk=pk)
+        form = StoryForm(request.POST, project=story.project)
+        if not form.is_valid():
+            return self.render_form(request, story, form, status=400)
+        fields = dict(form.cleaned_data)
+        version = fields.pop("version")
+        try:
+            saved = services.story_update(story=story, version=version, **fields)
+        except services.StoryConflict as conflict:
+            # Keep what the person typed, but show what was saved meanwhile and
+            # move the form to the current version: saving again is a choice.
+            data = request.POST.copy()
+            data["version"] = conflict.story.version
+            form = StoryForm(data, project=story.project)
+            form.is_valid()
+            return self.render_form(request, conflict.story, form, status=409, conflict=conflict.story)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.render_form(request, story, form, status=400)
+        messages.success(request, f"Story “{saved.title}” saved.")
+        return HttpResponseRedirect(board_url(saved.project, f"story-{saved.pk}"))
+
+
+class StoryDeleteView(BoardWriteMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        story = map_object_get_for_user(Story, user=request.user, pk=pk)
+        services.story_delete(story=story)
+        messages.success(request, f"The story “{story.title}” was deleted.")
+        return HttpResponseRedirect(board_url(story.project))
+
+
+# --- Moves (JSON, from drag and drop and the keyboard) ----------------------------------
+
+
+class MoveView(BoardWriteMixin, View):
+    model: type[Model] = Story
+
+    def move(self, obj: Model, body: dict) -> Model:
+        raise NotImplementedError
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except RateLimited as limited:
+            response = JsonResponse({"detail": "Too many moves: wait a moment."}, status=429)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
+
+    def post(self, request: HttpRequest, pk: int) -> JsonResponse:
+        obj = map_object_get_for_user(self.model, user=request.user, pk=pk)
+        try:
+            body = json.loads(request.body or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError
+        except ValueError:
+            return JsonResponse({"errors": {"body": ["Send a JSON object."]}}, status=400)
+        try:
+            moved = self.move(obj, body)
+        except services.StoryConflict as conflict:
+            detail = "This story changed since you loaded the board."
+            return JsonResponse({"detail": detail, "version": conflict.story.version}, status=409)
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            return JsonResponse({"errors": errors, "detail": error_text(error)}, status=400)
+        return JsonResponse({"id": moved.pk, "position": moved.position, "version": getattr(moved, "version", None)})
+
+
+def position_of(body: dict) -> int:
+    position = body.get("position")
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise ValidationError({"position": "Position must be a whole number, 0 or more."})
+    return position
+
+
+class StoryMoveView(MoveView):
+    model = Story
+
+    def move(self, story: Story, body: dict) -> Story:
+        step = in_project(Step, story.project, body.get("step"), "step")
+        release = in_project(Release, story.project, body.get("release"), "release", required=False)
+        version = body.get("version") if isinstance(body.get("version"), int) else None
+        return services.story_move(story=story, step=step, release=release, position=position_of(body), version=version)
+
+
+class StepMoveView(MoveView):
+    model = Step
+
+    def move(self, step: Step, body: dict) -> Step:
+        activity = in_project(Activity, step.project, body.get("activity"), "activity", required=False)
+        return services.step_move(step=step, activity=activity, position=position_of(body))
+
+
+class ActivityMoveView(MoveView):
+    model = Activity
+
+    def move(self, activity: Activity, body: dict) -> Activity:
+        return services.activity_move(activity=activity, position=position_of(body))
+
+
+class ReleaseMoveView(MoveView):
+    model = Release
+
+    def move(self, release: Release, body: dict) -> Release:
+        return services.release_move(release=release, position=position_of(body))
