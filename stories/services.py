@@ -66,6 +66,12 @@ def _check_position(position: int | None) -> None:
         raise ValidationError({"position": "Position must be a whole number, 0 or more."})
 
 
+def _fresh[M: Model](obj: M) -> M:
+    """Lock the object's project, then read the object as stored: the caller's copy may predate another write."""
+    project_lock(obj.project)
+    return type(obj).objects.select_related("project").get(pk=obj.pk)
+
+
 def _save(obj: Model, *, exclude: list[str] | None = None) -> None:
     obj.full_clean(exclude=exclude)
     obj.save()
@@ -91,7 +97,7 @@ def activity_create(*, project: Project, title: str, description: str = "", posi
 
 @transaction.atomic
 def activity_update(*, activity: Activity, title: str | None = None, description: str | None = None) -> Activity:
-    project_lock(activity.project)
+    activity = _fresh(activity)
     if title is not None:
         activity.title = title.strip()
     if description is not None:
@@ -103,16 +109,16 @@ def activity_update(*, activity: Activity, title: str | None = None, description
 @transaction.atomic
 def activity_move(*, activity: Activity, position: int) -> Activity:
     _check_position(position)
-    project_lock(activity.project)
+    activity = _fresh(activity)
     _place(activity, activity.project.activities.all(), position)
     return activity
 
 
 @transaction.atomic
 def activity_delete(*, activity: Activity) -> None:
-    project = project_lock(activity.project)
+    activity = _fresh(activity)
     activity.delete()
-    _close_gap(project.activities.all())
+    _close_gap(activity.project.activities.all())
 
 
 # --- Steps ----------------------------------------------------------------------------
@@ -134,7 +140,7 @@ def step_create(
 
 @transaction.atomic
 def step_update(*, step: Step, title: str | None = None, description: str | None = None) -> Step:
-    project_lock(step.project)
+    step = _fresh(step)
     if title is not None:
         step.title = title.strip()
     if description is not None:
@@ -148,7 +154,7 @@ def step_move(*, step: Step, position: int, activity: Activity | None = None) ->
     """Move `step` to `position` within `activity` (its own when None), taking its stories along."""
     _check_position(position)
     _same_project(step.project, "activity", activity)
-    project_lock(step.project)
+    step = _fresh(step)
     old_activity_id = step.activity_id
     if activity is not None and activity.pk != old_activity_id:
         step.activity = activity
@@ -160,7 +166,7 @@ def step_move(*, step: Step, position: int, activity: Activity | None = None) ->
 
 @transaction.atomic
 def step_delete(*, step: Step) -> None:
-    project_lock(step.project)
+    step = _fresh(step)
     activity_id = step.activity_id
     step.delete()
     _close_gap(Step.objects.filter(activity_id=activity_id))
@@ -181,7 +187,7 @@ def release_create(*, project: Project, name: str, goal: str = "", position: int
 
 @transaction.atomic
 def release_update(*, release: Release, name: str | None = None, goal: str | None = None) -> Release:
-    project_lock(release.project)
+    release = _fresh(release)
     if name is not None:
         release.name = name.strip()
     if goal is not None:
@@ -193,7 +199,7 @@ def release_update(*, release: Release, name: str | None = None, goal: str | Non
 @transaction.atomic
 def release_move(*, release: Release, position: int) -> Release:
     _check_position(position)
-    project_lock(release.project)
+    release = _fresh(release)
     _place(release, release.project.releases.all(), position)
     return release
 
@@ -201,7 +207,8 @@ def release_move(*, release: Release, position: int) -> Release:
 @transaction.atomic
 def release_delete(*, release: Release) -> None:
     """Delete the release; its stories move to the end of their steps' Unplanned cells."""
-    project = project_lock(release.project)
+    release = _fresh(release)
+    project = release.project
     stories = list(release.stories.order_by("step_id", "position", "pk"))
     release.delete()
     for step_id in {story.step_id for story in stories}:
@@ -245,7 +252,7 @@ def persona_create(*, project: Project, name: str, description: str = "", goals:
 def persona_update(
     *, persona: Persona, name: str | None = None, description: str | None = None, goals: list[str] | None = None
 ) -> Persona:
-    project_lock(persona.project)
+    persona = _fresh(persona)
     if name is not None:
         persona.name = name.strip()
     if description is not None:
@@ -258,7 +265,8 @@ def persona_update(
 
 @transaction.atomic
 def persona_delete(*, persona: Persona) -> None:
-    project = project_lock(persona.project)
+    persona = _fresh(persona)
+    project = persona.project
     Story.objects.filter(persona=persona).update(version=F("version") + 1)
     persona.delete()
     _close_gap(project.personas.all())
@@ -305,8 +313,7 @@ def story_create(
 
 
 def _lock_story(story: Story, version: int | None) -> Story:
-    project_lock(story.project)
-    current = Story.objects.select_related("project").get(pk=story.pk)
+    current = _fresh(story)
     if version is not None and version != current.version:
         raise StoryConflict(current)
     return current
@@ -315,11 +322,12 @@ def _lock_story(story: Story, version: int | None) -> Story:
 @transaction.atomic
 def story_update(*, story: Story, version: int | None = None, **fields: Any) -> Story:
     """Change a story's fields. With `version`, refuse (StoryConflict) if it was saved since that version."""
-    target_step = fields.pop("step", story.step)
-    target_release = fields.pop("release", story.release)
-    _same_project(story.project, "step", target_step)
-    _same_project(story.project, "release", target_release)
+    _same_project(story.project, "step", fields.get("step"))
+    _same_project(story.project, "release", fields.get("release"))
     current = _lock_story(story, version)
+    # Unless told otherwise the story stays where it is now, not where the caller last saw it.
+    target_step = fields.pop("step", None) or current.step
+    target_release = fields.pop("release") if "release" in fields else current.release
     moved = (target_step.pk, getattr(target_release, "pk", None)) != (current.step_id, current.release_id)
     _apply_story_fields(current, fields)
     current.version += 1
@@ -358,7 +366,7 @@ def story_move(
 
 @transaction.atomic
 def story_delete(*, story: Story) -> None:
-    project_lock(story.project)
+    story = _fresh(story)
     step_id, release_id = story.step_id, story.release_id
     story.delete()
     _close_gap(Story.objects.filter(step_id=step_id, release_id=release_id))

@@ -61,18 +61,21 @@
     say("Saving…");
     return postJSON(url, body)
       .then(function (result) {
+        var outcome;
         if (result.ok) {
-          say(doneText);
+          outcome = [doneText, false];
         } else if (result.status === 409) {
-          say("Not moved: this card was changed by someone else. The board now shows the latest version.", true);
+          outcome = ["Not moved: this card was changed by someone else. The board now shows the latest version.", true];
         } else {
-          say("Not moved: " + (result.data.detail || "the server refused the move."), true);
+          outcome = ["Not moved: " + (result.data.detail || "the server refused the move."), true];
         }
-        return refreshGrid(focusId);
+        // Announce once the board shows the outcome, not before.
+        return refreshGrid(focusId).then(function () { say(outcome[0], outcome[1]); });
       })
       .catch(function () {
-        say("Not moved: the server could not be reached. Check your connection and try again.", true);
-        return refreshGrid(focusId);
+        return refreshGrid(focusId).catch(function () {}).then(function () {
+          say("Not moved: the server could not be reached. Check your connection and try again.", true);
+        });
       })
       .finally(function () { busy = false; });
   }

@@ -1,6 +1,9 @@
 """The board in a real Chromium: build a small map, edit a card, move it by mouse and keyboard, delete it."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from stories.models import Release, Story
@@ -72,7 +75,7 @@ def test_build_edit_move_and_delete_a_story_on_the_board(live_server, page, owne
     # Drag it to Release 2; it stays there after a reload.
     release_2_cell = page.locator("#release-{} .cell__stories".format(Release.objects.get(name="Release 2").pk))
     card.drag_to(release_2_cell)
-    page.wait_for_function("document.getElementById('board-status').textContent.startsWith('Moved')")
+    expect(page.locator("#board-status")).to_have_text(re.compile("^Moved"))
     page.reload()
     assert release_2_cell.get_by_role("article", name="Story: Book an appointment online").is_visible()
     assert card_release("Book an appointment online") == "Release 2"
@@ -81,7 +84,7 @@ def test_build_edit_move_and_delete_a_story_on_the_board(live_server, page, owne
     # Move it back up with the keyboard.
     page.get_by_role("article", name="Story: Book an appointment online").focus()
     page.keyboard.press("Alt+Shift+ArrowUp")
-    page.wait_for_function("document.getElementById('board-status').textContent.startsWith('Moved')")
+    expect(page.locator("#board-status")).to_have_text(re.compile("^Moved"))
     assert page.evaluate("document.activeElement.dataset.title") == "Book an appointment online"
     page.reload()
     assert mvp_cell.get_by_role("article", name="Story: Book an appointment online").is_visible()
@@ -92,4 +95,70 @@ def test_build_edit_move_and_delete_a_story_on_the_board(live_server, page, owne
     page.get_by_role("button", name="Delete story").click()
     assert page.get_by_text("The story “Book an appointment online” was deleted.").is_visible()
     assert not Story.objects.exists()
+    assert page.console_errors == []
+
+
+def backbone_order(project) -> tuple[list[str], list[str], list[str]]:
+    from stories.models import Activity, Step
+
+    return (
+        list(Activity.objects.filter(project=project).values_list("title", flat=True)),
+        list(
+            Step.objects.filter(project=project)
+            .order_by("activity__position", "position")
+            .values_list("title", flat=True)
+        ),
+        list(Release.objects.filter(project=project).values_list("name", flat=True)),
+    )
+
+
+def test_reorder_activities_steps_and_releases_by_keyboard_and_mouse(live_server, page, owner, save_screenshot):
+    from projects.services import project_create
+    from stories import services
+
+    project = project_create(owner=owner, name="Reorder")
+    find = services.activity_create(project=project, title="Find a clinic")
+    book = services.activity_create(project=project, title="Book a visit")
+    services.step_create(project=project, activity=book, title="Pick a time")
+    services.step_create(project=project, activity=book, title="Confirm")
+    services.release_create(project=project, name="MVP")
+    services.release_create(project=project, name="Later")
+    services.step_create(project=project, activity=find, title="Search")
+    log_in(page, live_server, owner)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+
+    def settle():
+        expect(page.locator("#board-status")).to_have_text(re.compile("^Moved"))
+        page.locator("#board-status").evaluate("element => { element.textContent = ''; }")
+
+    page.get_by_label("Activity 2: Book a visit").focus()
+    page.keyboard.press("Alt+ArrowLeft")
+    settle()
+    page.get_by_label("Step: Confirm").focus()
+    page.keyboard.press("Alt+ArrowLeft")
+    settle()
+    page.get_by_label("Release 2: Later", exact=False).focus()
+    page.keyboard.press("Alt+ArrowUp")
+    settle()
+    assert backbone_order(project) == (
+        ["Book a visit", "Find a clinic"],
+        ["Confirm", "Pick a time", "Search"],
+        ["Later", "MVP"],
+    )
+
+    # The same by mouse: drag "Find a clinic" back in front.
+    page.locator(f"#activity-{find.pk} .drag-handle").drag_to(page.locator(f"#activity-{book.pk} .drag-handle"))
+    settle()
+    page.reload()
+    assert backbone_order(project)[0] == ["Find a clinic", "Book a visit"]
+    assert "Find a clinic" in page.locator("th.activity").first.inner_text()
+
+    # Collapsing an activity hides its columns and survives a reload.
+    page.get_by_role("button", name="Collapse Book a visit").click()
+    assert page.get_by_label("Step: Confirm").is_hidden()
+    page.reload()
+    assert page.get_by_role("button", name="Expand Book a visit").get_attribute("aria-expanded") == "false"
+    save_screenshot(page, "board-collapsed")
+    page.get_by_role("button", name="Expand Book a visit").click()
+    assert page.get_by_label("Step: Confirm").is_visible()
     assert page.console_errors == []

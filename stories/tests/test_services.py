@@ -84,7 +84,7 @@ def test_a_story_lands_exactly_where_it_was_dropped(owner):
     project = project_create(owner=owner, name="Order")
     activity = services.activity_create(project=project, title="A")
     step = services.step_create(project=project, activity=activity, title="S")
-    first, second, third = (services.story_create(project=project, step=step, title=t) for t in "123")
+    _first, _second, third = (services.story_create(project=project, step=step, title=t) for t in "123")
     services.story_move(story=third, step=step, release=None, position=0)
     assert list(Story.objects.order_by("position").values_list("title", flat=True)) == ["3", "1", "2"]
     services.story_move(story=Story.objects.get(pk=third.pk), step=step, release=None, position=99)
