@@ -22,7 +22,14 @@ def user_from_uidb64(uidb64: str) -> User | None:
 
 
 def user_data_export(*, user: User) -> dict:
-    """Everything Mapwright holds about `user`, as JSON-ready data."""
+    """Everything Mapwright holds about `user`, as JSON-ready data: the account and every project's map."""
+    from aimap.selectors import document_from_map  # accounts sits below the apps that hold maps
+    from projects.access import projects_for_user
+
+    projects = [
+        {"name": project.name, "created": project.created.isoformat(), "map": document_from_map(project=project)}
+        for project in projects_for_user(user).order_by("created", "pk")
+    ]
     return {
         "format": "mapwright-account-export",
         "version": 1,
@@ -33,4 +40,5 @@ def user_data_export(*, user: User) -> dict:
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
         },
+        "projects": projects,
     }

@@ -239,6 +239,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # ?format= is the export endpoint's own parameter (json, csv, md), not DRF's renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_TOKEN_MINUTES", 15)),
@@ -269,6 +271,7 @@ RATE_LIMITS = {
     # Per user: scripts writing stories through the API, and a person on the board.
     "story-write": env_str("RATE_LIMIT_STORY_WRITE", "30/m"),
     "board-write": env_str("RATE_LIMIT_BOARD_WRITE", "300/m"),
+    "generate": env_str("RATE_LIMIT_GENERATE", "10/h"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mapwright API",
@@ -278,6 +281,11 @@ SPECTACULAR_SETTINGS = {
     # Served from static/, not a CDN: the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Stories and AI generations both have a "status"; each keeps its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StoryStatusEnum": "stories.models.Story.Status",
+        "GenerationStatusEnum": "aimap.models.Generation.Status",
+    },
 }
 
 # --- Internationalisation ---------------------------------------------------
@@ -335,6 +343,9 @@ AI_BASE_URL = env_str("AI_BASE_URL")
 AI_API_KEY = env_str("AI_API_KEY")
 AI_MODEL = env_str("AI_MODEL")
 AI_TIMEOUT = env_float("AI_TIMEOUT", 60.0)
+# Retries of 429, 5xx, timeouts and connection errors, with backoff, per model call.
+AI_HTTP_RETRIES = env_int("AI_HTTP_RETRIES", 2)
+AI_CACHE_TTL = env_int("AI_CACHE_TTL", 24 * 3600)
 if AI_PROVIDER == "openai" and not AI_MODEL:
     raise ImproperlyConfigured("AI_PROVIDER=openai needs AI_MODEL (and usually AI_BASE_URL and AI_API_KEY).")
 

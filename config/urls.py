@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.api.urls")),
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/", include("stories.api.urls")),
+    path("api/v1/", include("aimap.api.urls")),
+    path("", include("aimap.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the strict CSP holds.

@@ -77,6 +77,17 @@ def _save(obj: Model, *, exclude: list[str] | None = None) -> None:
     obj.save()
 
 
+def _unique_name(model: type[Model], project: Project, name: str, *, excluding: Model | None = None) -> None:
+    # Releases and personas are named in stories, exports and imports: a name must say which one.
+    others = model.objects.filter(project=project, name__iexact=name.strip())
+    if excluding is not None:
+        others = others.exclude(pk=excluding.pk)
+    if others.exists():
+        raise ValidationError(
+            {"name": f"This project already has a {model._meta.verbose_name} called “{name.strip()}”."}
+        )
+
+
 def _same_project(project: Project, field: str, obj: Model | None) -> None:
     if obj is not None and obj.project_id != project.pk:
         raise ValidationError({field: f"This {obj._meta.verbose_name} belongs to another project."})
@@ -179,6 +190,7 @@ def step_delete(*, step: Step) -> None:
 def release_create(*, project: Project, name: str, goal: str = "", position: int | None = None) -> Release:
     _check_position(position)
     project_lock(project)
+    _unique_name(Release, project, name)
     release = Release(project=project, name=name.strip(), goal=goal.strip(), position=10**6)
     _save(release)
     _place(release, project.releases.all(), position)
@@ -189,6 +201,7 @@ def release_create(*, project: Project, name: str, goal: str = "", position: int
 def release_update(*, release: Release, name: str | None = None, goal: str | None = None) -> Release:
     release = _fresh(release)
     if name is not None:
+        _unique_name(Release, release.project, name, excluding=release)
         release.name = name.strip()
     if goal is not None:
         release.goal = goal.strip()
@@ -237,6 +250,7 @@ def _clean_text_list(values: Any, *, field: str, max_items: int = CRITERIA_MAX) 
 @transaction.atomic
 def persona_create(*, project: Project, name: str, description: str = "", goals: list[str] | None = None) -> Persona:
     project_lock(project)
+    _unique_name(Persona, project, name)
     persona = Persona(
         project=project,
         name=name.strip(),
@@ -254,6 +268,7 @@ def persona_update(
 ) -> Persona:
     persona = _fresh(persona)
     if name is not None:
+        _unique_name(Persona, persona.project, name, excluding=persona)
         persona.name = name.strip()
     if description is not None:
         persona.description = description.strip()

@@ -15,6 +15,20 @@
     });
   }
 
+  // Forms that destroy something ask first: <form data-confirm="Delete …?">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
   // The CSRF token for fetch() calls made by later pages (the board).
   window.mapwright = window.mapwright || {};
   window.mapwright.csrfToken = function () {

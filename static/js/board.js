@@ -254,15 +254,6 @@
     applyCollapsed(document.getElementById("board-grid"));
   });
 
-  // --- Confirmations ----------------------------------------------------------------
-
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-    }
-  });
-
   // --- Drag and drop ------------------------------------------------------------------
 
   function setUpSortable(grid) {

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Generation, MapSnapshot
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = (
+        "created",
+        "user",
+        "project",
+        "status",
+        "provider",
+        "model",
+        "cached",
+        "duration_ms",
+        "prompt_tokens",
+        "completion_tokens",
+    )
+    list_select_related = ("user", "project")
+    list_filter = ("status", "provider", "cached", "mode")
+    search_fields = ("user__email", "project__name", "prompt_hash", "error")
+    date_hierarchy = "created"
+    readonly_fields = [field.name for field in Generation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MapSnapshot)
+class MapSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("created", "project", "reason")
+    list_select_related = ("project",)
+    search_fields = ("project__name", "reason")
+    readonly_fields = ("project", "reason", "document", "counts", "created")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,69 @@
+"""AI map generation over the JSON API: ask for a map (202), then follow the generation."""
+
+from uuid import UUID
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aimap import services
+from aimap.exports import EPIC_LEVELS
+from aimap.selectors import EXPORT_FORMATS, generations_for_user, project_export
+from config.ratelimit import enforce_rate_limit
+from projects.access import project_get_for_user
+
+from .serializers import GenerateMapSerializer, GenerationSerializer
+
+
+class GenerateMapView(APIView):
+    @extend_schema(request=GenerateMapSerializer, responses={202: GenerationSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        """Draft the project's story map with AI, from its description or the one given. Runs in the background."""
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        enforce_rate_limit(request, limit="generate", key="user")
+        serializer = GenerateMapSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        generation = services.generation_request(user=request.user, project=project, **serializer.validated_data)
+        generation.refresh_from_db()  # the in-process task backend may have finished it already
+        return Response(GenerationSerializer(generation).data, status=status.HTTP_202_ACCEPTED)
+
+
+class GenerationView(APIView):
+    @extend_schema(responses=GenerationSerializer)
+    def get(self, request: Request, generation_id: UUID) -> Response:
+        generation = get_object_or_404(generations_for_user(request.user), pk=generation_id)
+        return Response(GenerationSerializer(generation).data)
+
+
+class ExportView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="json"),
+            OpenApiParameter("epics", str, enum=list(EPIC_LEVELS), default="activities", description="CSV only"),
+        ],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str, (200, "text/markdown"): str},
+    )
+    def get(self, request: Request, project_id: int) -> HttpResponse:
+        """The map as a story map document (json), a Jira-ready CSV (csv) or a Markdown outline (md)."""
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        export_format = request.query_params.get("format", "json")
+        epic_level = request.query_params.get("epics", "activities")
+        errors = {}
+        if export_format not in EXPORT_FORMATS:
+            errors["format"] = [f"Choose one of: {', '.join(EXPORT_FORMATS)}."]
+        if epic_level not in EPIC_LEVELS:
+            errors["epics"] = [f"Choose one of: {', '.join(EPIC_LEVELS)}."]
+        if errors:
+            raise ValidationError(errors)
+        content, content_type, filename = project_export(
+            project=project, export_format=export_format, epic_level=epic_level
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -1,0 +1,357 @@
+"""The story map document, version 1: the one JSON format for AI output, export and import.
+
+    {"schema_version": 1, "title": str, "description": str,
+     "personas": [{"name", "description", "goals": [str]}],
+     "releases": [{"name", "goal"}],
+     "activities": [{"title", "description", "steps": [{"title", "description", "stories": [
+        {"title", "description", "acceptance_criteria": [str], "release": name | null,
+         "priority": "must" | "should" | "could" | "wont" | null, "estimate": int | null,
+         "persona": name | null, "status": "todo" | "in_progress" | "done" (optional)}]}]}]}
+
+Order in each list is board order. Unknown fields are ignored, missing optional
+ones take their defaults (a story needs only a title), and a release or persona
+a story names without listing it is added. `document_parse` checks all of it,
+limits included, before anything is saved, and returns the document complete
+and normalised.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from stories.models import TEXT_MAX, TITLE_MAX
+
+SCHEMA_VERSION = 1
+PRIORITIES = ("must", "should", "could", "wont")
+STATUSES = ("todo", "in_progress", "done")
+CRITERION_MAX = 500
+MAX_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    activities: int
+    steps_per_activity: int
+    stories: int
+
+
+GENERATED_LIMITS = DocumentLimits(activities=20, steps_per_activity=30, stories=500)
+IMPORTED_LIMITS = DocumentLimits(activities=50, steps_per_activity=50, stories=5_000)
+
+
+class DocumentInvalid(Exception):
+    """What is wrong with a document, one problem per entry, each naming where it is."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems[:MAX_PROBLEMS]
+        more = len(problems) - len(self.problems)
+        summary = "; ".join(self.problems) + (f"; and {more} more" if more > 0 else "")
+        super().__init__(f"The story map is not valid: {summary}")
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}" if where else message)
+
+    def text(self, obj: dict, key: str, where: str, *, limit: int, required: bool = False) -> str:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{where}.{key}", "is required")
+            return ""
+        if not isinstance(value, str):
+            self.problem(f"{where}.{key}", "must be a string")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.problem(f"{where}.{key}", "must not be empty")
+        if len(value) > limit:
+            self.problem(f"{where}.{key}", f"is longer than {limit} characters")
+        return value
+
+    def name_ref(self, obj: dict, key: str, where: str) -> str | None:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(f"{where}.{key}", "must be a name (a string) or null")
+            return None
+        value = value.strip()
+        if len(value) > TITLE_MAX:
+            self.problem(f"{where}.{key}", f"is longer than {TITLE_MAX} characters")
+        return value or None
+
+    def text_list(self, obj: dict, key: str, where: str) -> list[str]:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.problem(f"{where}.{key}", "must be a list of strings")
+            return []
+        items = [item.strip() for item in value if item.strip()]
+        if len(items) > 50:
+            self.problem(f"{where}.{key}", "has more than 50 entries")
+        if any(len(item) > CRITERION_MAX for item in items):
+            self.problem(f"{where}.{key}", f"has an entry longer than {CRITERION_MAX} characters")
+        return items
+
+    def objects(self, obj: dict, key: str, where: str) -> list[dict]:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(f"{where}.{key}" if where else key, "must be a list")
+            return []
+        good = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                good.append(item)
+            else:
+                self.problem(f"{where}.{key}[{index}]" if where else f"{key}[{index}]", "must be an object")
+        return good
+
+
+def _priority(reader: _Reader, story: dict, where: str) -> str | None:
+    value = story.get("priority")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        normalised = value.strip().lower().replace("'", "").replace("\u2019", "")
+        if normalised in PRIORITIES:
+            return normalised
+    reader.problem(f"{where}.priority", f"must be one of {', '.join(PRIORITIES)} or null")
+    return None
+
+
+def _status(reader: _Reader, story: dict, where: str) -> str:
+    # Optional: exports and snapshots carry it so that a restore keeps what was done; models need not send it.
+    value = story.get("status")
+    if value is None:
+        return "todo"
+    if isinstance(value, str) and value.strip().lower().replace(" ", "_") in STATUSES:
+        return value.strip().lower().replace(" ", "_")
+    reader.problem(f"{where}.status", f"must be one of {', '.join(STATUSES)}")
+    return "todo"
+
+
+def _estimate(reader: _Reader, story: dict, where: str) -> int | None:
+    value = story.get("estimate")
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+        reader.problem(f"{where}.estimate", "must be a whole number from 0 to 1000, or null")
+        return None
+    return value
+
+
+def document_parse(data: Any, *, limits: DocumentLimits) -> dict:
+    """The document complete and normalised, or DocumentInvalid listing (at most 20) problems."""
+    if not isinstance(data, dict):
+        raise DocumentInvalid(["the document must be a JSON object"])
+    reader = _Reader()
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        reader.problem("schema_version", f"must be {SCHEMA_VERSION}")
+
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "title": reader.text(data, "title", "", limit=TITLE_MAX).strip(),
+        "description": reader.text(data, "description", "", limit=10_000),
+        "personas": [],
+        "releases": [],
+        "activities": [],
+    }
+    for index, persona in enumerate(reader.objects(data, "personas", "")):
+        where = f"personas[{index}]"
+        document["personas"].append(
+            {
+                "name": reader.text(persona, "name", where, limit=TITLE_MAX, required=True),
+                "description": reader.text(persona, "description", where, limit=TEXT_MAX),
+                "goals": reader.text_list(persona, "goals", where),
+            }
+        )
+    for index, release in enumerate(reader.objects(data, "releases", "")):
+        where = f"releases[{index}]"
+        document["releases"].append(
+            {
+                "name": reader.text(release, "name", where, limit=TITLE_MAX, required=True),
+                "goal": reader.text(release, "goal", where, limit=TEXT_MAX),
+            }
+        )
+
+    activities = reader.objects(data, "activities", "")
+    if len(activities) > limits.activities:
+        reader.problem("activities", f"has {len(activities)} activities; at most {limits.activities} are allowed")
+    story_count = 0
+    for a_index, activity in enumerate(activities[: limits.activities]):
+        where = f"activities[{a_index}]"
+        steps = reader.objects(activity, "steps", where)
+        if len(steps) > limits.steps_per_activity:
+            reader.problem(f"{where}.steps", f"has {len(steps)} steps; at most {limits.steps_per_activity} are allowed")
+        parsed_steps = []
+        for s_index, step in enumerate(steps[: limits.steps_per_activity]):
+            step_where = f"{where}.steps[{s_index}]"
+            stories = reader.objects(step, "stories", step_where)
+            story_count += len(stories)
+            parsed_steps.append(
+                {
+                    "title": reader.text(step, "title", step_where, limit=TITLE_MAX, required=True),
+                    "description": reader.text(step, "description", step_where, limit=TEXT_MAX),
+                    "stories": [
+                        _story(reader, story, f"{step_where}.stories[{t_index}]")
+                        for t_index, story in enumerate(stories)
+                    ],
+                }
+            )
+        document["activities"].append(
+            {
+                "title": reader.text(activity, "title", where, limit=TITLE_MAX, required=True),
+                "description": reader.text(activity, "description", where, limit=TEXT_MAX),
+                "steps": parsed_steps,
+            }
+        )
+    if story_count > limits.stories:
+        reader.problem("activities", f"hold {story_count} stories; at most {limits.stories} are allowed")
+
+    _add_named_references(document, reader)
+    if reader.problems:
+        raise DocumentInvalid(reader.problems)
+    return document
+
+
+def _story(reader: _Reader, story: dict, where: str) -> dict:
+    return {
+        "title": reader.text(story, "title", where, limit=TITLE_MAX, required=True),
+        "description": reader.text(story, "description", where, limit=TEXT_MAX),
+        "acceptance_criteria": reader.text_list(story, "acceptance_criteria", where),
+        "release": reader.name_ref(story, "release", where),
+        "priority": _priority(reader, story, where),
+        "estimate": _estimate(reader, story, where),
+        "persona": reader.name_ref(story, "persona", where),
+        "status": _status(reader, story, where),
+    }
+
+
+def _add_named_references(document: dict, reader: _Reader) -> None:
+    """Add the releases and personas that stories name but the lists leave out; refuse duplicate names."""
+    for key, label in (("releases", "release"), ("personas", "persona")):
+        seen: set[str] = set()
+        for index, item in enumerate(document[key]):
+            name = item["name"].lower()
+            if name and name in seen:
+                reader.problem(f"{key}[{index}].name", f"another {label} is already called {item['name']!r}")
+            seen.add(name)
+    known_releases = {release["name"].lower() for release in document["releases"]}
+    known_personas = {persona["name"].lower() for persona in document["personas"]}
+    for activity in document["activities"]:
+        for step in activity["steps"]:
+            for story in step["stories"]:
+                if story["release"] and story["release"].lower() not in known_releases:
+                    known_releases.add(story["release"].lower())
+                    document["releases"].append({"name": story["release"], "goal": ""})
+                if story["persona"] and story["persona"].lower() not in known_personas:
+                    known_personas.add(story["persona"].lower())
+                    document["personas"].append({"name": story["persona"], "description": "", "goals": []})
+
+
+def document_counts(document: dict) -> dict[str, int]:
+    steps = [step for activity in document["activities"] for step in activity["steps"]]
+    return {
+        "personas": len(document["personas"]),
+        "releases": len(document["releases"]),
+        "activities": len(document["activities"]),
+        "steps": len(steps),
+        "stories": sum(len(step["stories"]) for step in steps),
+    }
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_TEXT = {"type": "string"}
+_TEXTS = {"type": "array", "items": _TEXT}
+
+# For response_format={"type": "json_schema", ...}. The answer is checked by
+# document_parse all the same: not every server enforces a schema.
+DOCUMENT_JSON_SCHEMA: dict = {
+    "type": "object",
+    "properties": {
+        "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},
+        "title": _TEXT,
+        "description": _TEXT,
+        "personas": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": _TEXT, "description": _TEXT, "goals": _TEXTS},
+                "required": ["name", "description", "goals"],
+                "additionalProperties": False,
+            },
+        },
+        "releases": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": _TEXT, "goal": _TEXT},
+                "required": ["name", "goal"],
+                "additionalProperties": False,
+            },
+        },
+        "activities": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "steps": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "title": _TEXT,
+                                "description": _TEXT,
+                                "stories": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "title": _TEXT,
+                                            "description": _TEXT,
+                                            "acceptance_criteria": _TEXTS,
+                                            "release": _nullable(_TEXT),
+                                            "priority": _nullable({"type": "string", "enum": list(PRIORITIES)}),
+                                            "estimate": _nullable({"type": "integer"}),
+                                            "persona": _nullable(_TEXT),
+                                        },
+                                        "required": [
+                                            "title",
+                                            "description",
+                                            "acceptance_criteria",
+                                            "release",
+                                            "priority",
+                                            "estimate",
+                                            "persona",
+                                        ],
+                                        "additionalProperties": False,
+                                    },
+                                },
+                            },
+                            "required": ["title", "description", "stories"],
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+                "required": ["title", "description", "steps"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["schema_version", "title", "description", "personas", "releases", "activities"],
+    "additionalProperties": False,
+}

@@ -1,0 +1,134 @@
+"""A story map document written out as Jira-ready CSV or as a Markdown outline."""
+
+import csv
+import io
+import re
+
+JIRA_COLUMNS = [
+    "Issue ID",
+    "Issue Type",
+    "Summary",
+    "Description",
+    "Parent",
+    "Priority",
+    "Labels",
+    "Story Points",
+    "Fix Version",
+]
+JIRA_PRIORITIES = {"must": "High", "should": "Medium", "could": "Low", "wont": "Lowest"}
+EPIC_LEVELS = ("activities", "steps")
+
+
+def _label(text: str) -> str:
+    # Jira labels cannot hold spaces.
+    return re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")[:255]
+
+
+def _story_description(story: dict) -> str:
+    parts = [story["description"]] if story["description"] else []
+    if story["acceptance_criteria"]:
+        parts.append("Acceptance criteria:\n" + "\n".join(f"- {item}" for item in story["acceptance_criteria"]))
+    return "\n\n".join(parts)
+
+
+def document_to_jira_csv(document: dict, *, epic_level: str = "activities") -> str:
+    """One row per epic, then one per story, its Parent the epic's Issue ID. UTF-8 text with a header row."""
+    if epic_level not in EPIC_LEVELS:
+        raise ValueError(f"epic_level must be one of {', '.join(EPIC_LEVELS)}")
+    epics: list[tuple[dict, list[tuple[str, dict]]]] = []  # (epic source, [(step title, story)])
+    for activity in document["activities"]:
+        if epic_level == "activities":
+            stories = [(step["title"], story) for step in activity["steps"] for story in step["stories"]]
+            epics.append(({"title": activity["title"], "description": activity["description"]}, stories))
+        else:
+            for step in activity["steps"]:
+                label = {"title": step["title"], "description": step["description"], "activity": activity["title"]}
+                epics.append((label, [(step["title"], story) for story in step["stories"]]))
+
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(JIRA_COLUMNS)
+    for index, (epic, _) in enumerate(epics, start=1):
+        labels = _label(epic.get("activity", epic["title"]))
+        writer.writerow([f"E{index}", "Epic", epic["title"], epic["description"], "", "", labels, "", ""])
+    number = 0
+    for index, (_, stories) in enumerate(epics, start=1):
+        for step_title, story in stories:
+            number += 1
+            writer.writerow(
+                [
+                    f"S{number}",
+                    "Story",
+                    story["title"],
+                    _story_description(story),
+                    f"E{index}",
+                    JIRA_PRIORITIES.get(story["priority"] or "", ""),
+                    _label(step_title),
+                    "" if story["estimate"] is None else story["estimate"],
+                    story["release"] or "",
+                ]
+            )
+    return output.getvalue()
+
+
+def _md(text: str) -> str:
+    """Plain text for one Markdown line: no line breaks, and markup characters shown as themselves."""
+    return re.sub(r"([\\`*_#\[\]<>|])", r"\\\1", " ".join(text.split()))
+
+
+def document_to_markdown(document: dict) -> str:
+    """The map as an outline: personas, activities and steps with their stories, then a section per release."""
+    lines = [f"# {_md(document['title'] or 'Story map')}", ""]
+    if document["description"]:
+        lines += [_md(document["description"]), ""]
+    if document["personas"]:
+        lines += ["## Personas", ""]
+        for persona in document["personas"]:
+            detail = f": {_md(persona['description'])}" if persona["description"] else ""
+            lines.append(f"- **{_md(persona['name'])}**{detail}")
+            lines += [f"  - Goal: {_md(goal)}" for goal in persona["goals"]]
+        lines.append("")
+
+    lines += ["## Map", ""]
+    for activity in document["activities"]:
+        lines += [f"### {_md(activity['title'])}", ""]
+        if activity["description"]:
+            lines += [_md(activity["description"]), ""]
+        for step in activity["steps"]:
+            lines += [f"#### {_md(step['title'])}", ""]
+            for story in step["stories"]:
+                lines += _story_lines(story)
+            if not step["stories"]:
+                lines.append("_No stories yet._")
+            lines.append("")
+
+    releases = [release["name"] for release in document["releases"]]
+    for name in [*releases, None]:
+        stories = [
+            (activity["title"], step["title"], story)
+            for activity in document["activities"]
+            for step in activity["steps"]
+            for story in step["stories"]
+            if story["release"] == name
+        ]
+        if name is None and not stories:
+            continue
+        goal = next((release["goal"] for release in document["releases"] if release["name"] == name), "")
+        lines += [f"## Release: {_md(name)}" if name else "## Unplanned", ""]
+        if goal:
+            lines += [_md(goal), ""]
+        points = sum(story["estimate"] or 0 for _, _, story in stories)
+        lines += [f"{len(stories)} stories, {points} points.", ""]
+        lines += [f"- {_md(activity)} / {_md(step)}: {_md(story['title'])}" for activity, step, story in stories]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _story_lines(story: dict) -> list[str]:
+    facts = [story["priority"], f"{story['estimate']} points" if story["estimate"] is not None else None]
+    facts += [story["release"] or "Unplanned", story["persona"]]
+    lines = [f"- **{_md(story['title'])}** ({', '.join(_md(str(fact)) for fact in facts if fact)})"]
+    if story["description"]:
+        lines.append(f"  {_md(story['description'])}")
+    lines += [f"  - [ ] {_md(criterion)}" for criterion in story["acceptance_criteria"]]
+    return lines

@@ -1,0 +1,23 @@
+from django import forms
+
+from .models import Generation
+
+
+class GenerateMapForm(forms.Form):
+    description = forms.CharField(
+        label="Product description",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Who uses the product and what they do with it, in plain words. "
+        "For example: “A booking app for a vet clinic: owners book appointments, get vaccination reminders "
+        "and see their pet's history; receptionists manage the day's schedule.”",
+    )
+    mode = forms.ChoiceField(
+        label="What to do with the current map",
+        choices=[
+            (Generation.Mode.REPLACE, "Replace it (it is kept, and you can restore it)"),
+            (Generation.Mode.APPEND, "Add the new activities after it"),
+        ],
+        initial=Generation.Mode.REPLACE,
+        widget=forms.RadioSelect,
+    )

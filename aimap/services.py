@@ -1,0 +1,225 @@
+"""Writes of AI map generation: asking for a map, running it, applying a document, snapshots."""
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from functools import partial
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from projects.models import Project
+from projects.services import project_lock
+from stories.models import Activity, Persona, Release, Step, Story
+
+from .document import DocumentInvalid, document_counts
+from .models import Generation, MapSnapshot
+from .providers import PROMPT_VERSION, ProviderError, ProviderResult, get_provider
+from .selectors import document_from_map
+
+logger = logging.getLogger("mapwright.aimap")
+
+LOCK_POLL_SECONDS = 0.2
+
+
+def normalise_description(description: str) -> str:
+    return " ".join(description.split())
+
+
+def generation_prompt_hash(*, provider: str, model: str, description: str) -> str:
+    """What identifies one generation's answer: the cache key, and the hash recorded with it."""
+    key = {
+        "prompt": PROMPT_VERSION,
+        "provider": provider,
+        "model": model,
+        "description": normalise_description(description),
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def document_generate(*, description: str, provider_name: str | None = None) -> tuple[ProviderResult, bool, str]:
+    """A validated document for `description`: from the cache, or from the provider exactly once.
+
+    Identical requests running at the same time wait for the first one's
+    answer instead of calling the model again (a lock in the cache).
+    Returns (result, cached, prompt hash).
+    """
+    provider = get_provider(provider_name)
+    prompt_hash = generation_prompt_hash(provider=provider.name, model=provider.model, description=description)
+    key, lock_key = f"aimap:document:{prompt_hash}", f"aimap:lock:{prompt_hash}"
+    lock_seconds = int(settings.AI_TIMEOUT * (1 + settings.AI_HTTP_RETRIES) * 3) + 30
+    deadline = time.monotonic() + lock_seconds
+    token = uuid.uuid4().hex
+    while True:
+        if (document := cache.get(key)) is not None:
+            return ProviderResult(document=document), True, prompt_hash
+        added = cache.add(lock_key, token, timeout=lock_seconds)
+        # None, not False, is django-redis's answer when Redis is down: no one can hold the lock then.
+        if added or added is None:
+            break
+        if time.monotonic() > deadline:
+            break  # the lock holder died: generate rather than wait forever
+        time.sleep(LOCK_POLL_SECONDS)
+    try:
+        result = provider.generate(description)
+        cache.set(key, result.document, timeout=settings.AI_CACHE_TTL)
+        return result, False, prompt_hash
+    finally:
+        if cache.get(lock_key) == token:
+            cache.delete(lock_key)
+
+
+@transaction.atomic
+def generation_request(
+    *, user: User, project: Project, description: str | None = None, mode: str = "replace"
+) -> Generation:
+    """Record a generation and queue it; it runs once the transaction commits."""
+    description = (project.description if description is None else description).strip()
+    errors = {}
+    if not description:
+        errors["description"] = "Describe the product first: who uses it and what they do with it."
+    elif len(description) > 10_000:
+        errors["description"] = "At most 10,000 characters."
+    if mode not in Generation.Mode.values:
+        errors["mode"] = "Choose replace or append."
+    if settings.REQUIRE_VERIFIED_EMAIL_FOR_AI and not user.email_verified:
+        errors["email"] = "Confirm your email address before generating maps with AI."
+    if errors:
+        raise ValidationError(errors)
+    provider = get_provider()
+    generation = Generation.objects.create(
+        user=user,
+        project=project,
+        description=description,
+        mode=mode,
+        provider=provider.name,
+        model=provider.model,
+        prompt_hash=generation_prompt_hash(provider=provider.name, model=provider.model, description=description),
+    )
+    from .tasks import run_generation  # the task module imports this one
+
+    transaction.on_commit(partial(run_generation.enqueue, generation_id=str(generation.pk)))
+    return generation
+
+
+def generation_run(*, generation_id: str) -> Generation:
+    """Generate, validate and apply the map of one generation; on any failure the map stays as it was."""
+    generation = Generation.objects.select_related("project").get(pk=generation_id)
+    if generation.is_finished:
+        return generation
+    generation.status, generation.started = Generation.Status.RUNNING, timezone.now()
+    generation.save(update_fields=["status", "started"])
+    began = time.monotonic()
+    try:
+        result, cached, _ = document_generate(description=generation.description, provider_name=generation.provider)
+        with transaction.atomic():
+            counts = map_apply_document(
+                project=generation.project,
+                document=result.document,
+                mode=generation.mode,
+                snapshot_reason="Before AI generation",
+            )
+    except (ProviderError, DocumentInvalid) as error:
+        generation.status, generation.error = Generation.Status.FAILED, str(error)
+    except Exception:
+        logger.exception("generation %s failed unexpectedly", generation.pk)
+        generation.status = Generation.Status.FAILED
+        generation.error = "An unexpected error stopped the generation. The map was not changed; please try again."
+    else:
+        generation.status, generation.cached, generation.counts = Generation.Status.SUCCEEDED, cached, counts
+        generation.prompt_tokens, generation.completion_tokens = result.prompt_tokens, result.completion_tokens
+    generation.finished = timezone.now()
+    generation.duration_ms = int((time.monotonic() - began) * 1000)
+    generation.save()
+    return generation
+
+
+def _clear_map(project: Project) -> None:
+    Story.objects.filter(project=project).delete()
+    Step.objects.filter(project=project).delete()
+    Activity.objects.filter(project=project).delete()
+    Release.objects.filter(project=project).delete()
+    Persona.objects.filter(project=project).delete()
+
+
+def _named(model, project: Project, field: str, items: list[dict], extra: tuple[str, ...]) -> dict[str, object]:
+    """Existing rows of `model` by lower-cased name, plus new ones for the names not there yet."""
+    existing = {getattr(row, field).lower(): row for row in model.objects.filter(project=project)}
+    start = len(existing)
+    new = []
+    for item in items:
+        if item[field].lower() not in existing:
+            row = model(project=project, position=start + len(new), **{name: item[name] for name in (field, *extra)})
+            new.append(row)
+            existing[item[field].lower()] = row
+    model.objects.bulk_create(new)
+    return existing
+
+
+@transaction.atomic
+def map_apply_document(*, project: Project, document: dict, mode: str, snapshot_reason: str) -> dict[str, int]:
+    """Write a validated document into the project's map: replace it (keeping a snapshot) or append to it."""
+    project_lock(project)
+    if mode == Generation.Mode.REPLACE:
+        current = document_from_map(project=project)
+        if current["activities"] or current["releases"] or current["personas"]:
+            MapSnapshot.objects.create(
+                project=project, reason=snapshot_reason, document=current, counts=document_counts(current)
+            )
+        _clear_map(project)
+    releases = _named(Release, project, "name", document["releases"], ("goal",))
+    personas = _named(Persona, project, "name", document["personas"], ("description", "goals"))
+    first_position = Activity.objects.filter(project=project).count()
+    activities = Activity.objects.bulk_create(
+        Activity(project=project, title=item["title"], description=item["description"], position=first_position + index)
+        for index, item in enumerate(document["activities"])
+    )
+    steps = Step.objects.bulk_create(
+        Step(project=project, activity=activity, title=item["title"], description=item["description"], position=index)
+        for activity, source in zip(activities, document["activities"], strict=True)
+        for index, item in enumerate(source["steps"])
+    )
+    sources = [step for activity in document["activities"] for step in activity["steps"]]
+    stories = []
+    for step, source in zip(steps, sources, strict=True):
+        cell_positions: dict[int | None, int] = {}
+        for item in source["stories"]:
+            release = releases[item["release"].lower()] if item["release"] else None
+            persona = personas[item["persona"].lower()] if item["persona"] else None
+            cell = release.pk if release else None
+            cell_positions[cell] = cell_positions.get(cell, -1) + 1
+            stories.append(
+                Story(
+                    project=project,
+                    step=step,
+                    release=release,
+                    persona=persona,
+                    title=item["title"],
+                    description=item["description"],
+                    acceptance_criteria=item["acceptance_criteria"],
+                    priority=item["priority"] or Story.Priority.SHOULD,
+                    status=item["status"],
+                    estimate=item["estimate"],
+                    position=cell_positions[cell],
+                )
+            )
+    Story.objects.bulk_create(stories, batch_size=500)
+    project.save(update_fields=["updated"])
+    return document_counts(document)
+
+
+@transaction.atomic
+def snapshot_restore(*, snapshot: MapSnapshot) -> dict[str, int]:
+    """Put a snapshot's map back; the map it replaces becomes a snapshot in turn."""
+    return map_apply_document(
+        project=snapshot.project,
+        document=snapshot.document,
+        mode=Generation.Mode.REPLACE,
+        snapshot_reason="Before restoring an earlier map",
+    )

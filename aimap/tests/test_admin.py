@@ -1,0 +1,158 @@
+"""The admin pages of generations and map snapshots: read-only records, never added by hand."""
+
+import pytest
+
+from accounts.models import User
+from aimap.models import Generation, MapSnapshot
+from projects.services import project_create
+
+pytestmark = pytest.mark.django_db
+
+PROMPT_HASH = "3f" * 32
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(User.objects.create_superuser(email="root@example.com", password="x-long-password-1"))
+    return client
+
+
+@pytest.fixture
+def generations(owner):
+    vet = project_create(owner=owner, name="Vet clinic", description="A booking app for a vet clinic.")
+    bakery = project_create(owner=owner, name="Corner bakery", description="An online shop for a bakery.")
+    succeeded = Generation.objects.create(
+        user=owner,
+        project=vet,
+        description=vet.description,
+        provider="offline",
+        model="planner-v1",
+        prompt_hash=PROMPT_HASH,
+        status=Generation.Status.SUCCEEDED,
+        counts={"activities": 3, "steps": 9, "stories": 20, "personas": 2, "releases": 2},
+        duration_ms=4321,
+    )
+    failed = Generation.objects.create(
+        user=owner,
+        project=bakery,
+        description=bakery.description,
+        provider="offline",
+        model="planner-v1",
+        prompt_hash="ab" * 32,
+        status=Generation.Status.FAILED,
+        error="The planner could not read this description.",
+        duration_ms=17,
+    )
+    return {"succeeded": succeeded, "failed": failed}
+
+
+@pytest.fixture
+def snapshot(owner):
+    project = project_create(owner=owner, name="Dog walking")
+    document = {
+        "schema_version": 1,
+        "title": "Dog walking",
+        "description": "",
+        "personas": [],
+        "releases": [],
+        "activities": [{"title": "Book a walk", "description": "", "steps": []}],
+    }
+    return MapSnapshot.objects.create(
+        project=project, reason="Before AI generation", document=document, counts={"activities": 1}
+    )
+
+
+def test_the_admin_lists_generations(admin_client, generations):
+    response = admin_client.get("/admin/aimap/generation/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Vet clinic" in html
+    assert "Corner bakery" in html
+    assert "olive@example.com" in html
+
+
+@pytest.mark.parametrize(
+    ("status", "shown", "hidden"),
+    [("failed", "Corner bakery", "Vet clinic"), ("succeeded", "Vet clinic", "Corner bakery")],
+)
+def test_the_admin_filters_generations_by_status(admin_client, generations, status, shown, hidden):
+    response = admin_client.get("/admin/aimap/generation/", {"status__exact": status})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert shown in html
+    assert hidden not in html
+
+
+def test_the_admin_finds_a_generation_by_prompt_hash(admin_client, generations):
+    html = admin_client.get("/admin/aimap/generation/", {"q": PROMPT_HASH}).content.decode()
+
+    assert "Vet clinic" in html
+    assert "Corner bakery" not in html
+
+
+def test_a_generations_change_page_shows_provider_model_prompt_hash_and_duration(admin_client, generations):
+    generation = generations["succeeded"]
+
+    response = admin_client.get(f"/admin/aimap/generation/{generation.pk}/change/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "offline" in html
+    assert "planner-v1" in html
+    assert PROMPT_HASH in html
+    assert "Duration ms" in html
+    assert "4321" in html
+
+
+def test_a_failed_generations_change_page_shows_its_error(admin_client, generations):
+    html = admin_client.get(f"/admin/aimap/generation/{generations['failed'].pk}/change/").content.decode()
+
+    assert "The planner could not read this description." in html
+
+
+def test_a_generation_is_read_only_in_the_admin(admin_client, generations):
+    generation = generations["succeeded"]
+
+    html = admin_client.get(f"/admin/aimap/generation/{generation.pk}/change/").content.decode()
+
+    assert 'name="provider"' not in html
+    assert 'name="prompt_hash"' not in html
+    assert 'name="status"' not in html
+
+
+def test_the_admin_lists_snapshots(admin_client, snapshot):
+    response = admin_client.get("/admin/aimap/mapsnapshot/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Dog walking" in html
+    assert "Before AI generation" in html
+
+
+def test_a_snapshots_change_page_shows_its_document(admin_client, snapshot):
+    response = admin_client.get(f"/admin/aimap/mapsnapshot/{snapshot.pk}/change/")
+
+    assert response.status_code == 200
+    assert "Book a walk" in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["generation", "mapsnapshot"])
+def test_adding_is_not_offered(admin_client, generations, snapshot, model):
+    listing = admin_client.get(f"/admin/aimap/{model}/").content.decode()
+
+    assert f'href="/admin/aimap/{model}/add/"' not in listing
+    assert admin_client.get(f"/admin/aimap/{model}/add/").status_code == 403
+    index = admin_client.get("/admin/").content.decode()
+    assert f'href="/admin/aimap/{model}/"' in index
+    assert f'href="/admin/aimap/{model}/add/"' not in index
+
+
+def test_a_user_who_is_not_staff_is_sent_to_the_admin_login(client, owner, generations):
+    client.force_login(owner)
+
+    response = client.get("/admin/aimap/generation/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
