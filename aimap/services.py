@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from functools import partial
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from projects.models import Project
-from projects.services import project_lock
+from projects.services import project_create, project_lock
 from stories.models import Activity, Persona, Release, Step, Story
 
 from .document import DocumentInvalid, document_counts
@@ -223,3 +224,21 @@ def snapshot_restore(*, snapshot: MapSnapshot) -> dict[str, int]:
         mode=Generation.Mode.REPLACE,
         snapshot_reason="Before restoring an earlier map",
     )
+
+
+@transaction.atomic
+def project_import(*, owner: User, document: dict, name: str = "", filename: str = "") -> Project:
+    """A new project holding the imported map, named by `name`, else the document's title, else the file's name."""
+    title = name.strip() or document["title"] or PurePath(filename).stem or "Imported story map"
+    project = project_create(owner=owner, name=title[:120], description=document["description"])
+    map_apply_document(project=project, document=document, mode=Generation.Mode.APPEND, snapshot_reason="")
+    return project
+
+
+@transaction.atomic
+def map_import(*, project: Project, document: dict, mode: str) -> Project:
+    """Import into an existing project: replace its map (keeping a snapshot) or append to it."""
+    if mode not in Generation.Mode.values:
+        raise ValidationError({"mode": "Choose replace or append."})
+    map_apply_document(project=project, document=document, mode=mode, snapshot_reason="Before an import")
+    return project

@@ -1,4 +1,4 @@
-"""AI map generation in the browser: the form, a progress page that follows the task, and earlier maps."""
+"""AI generation, earlier maps, export and import in the browser."""
 
 from uuid import UUID
 
@@ -15,8 +15,10 @@ from config.ratelimit import enforce_rate_limit
 from projects.access import project_access_filter, project_get_for_user
 
 from . import services
+from .document import DocumentInvalid
 from .exports import EPIC_LEVELS
-from .forms import GenerateMapForm
+from .forms import GenerateMapForm, ImportIntoProjectForm, ImportNewProjectForm
+from .imports import MAX_IMPORT_BYTES, document_from_file
 from .models import MapSnapshot
 from .selectors import EXPORT_FORMATS, generations_for_user, project_export, snapshots_for_project
 
@@ -103,3 +105,58 @@ class ExportView(LoginRequiredMixin, View):
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def _read_upload(form) -> dict:
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_IMPORT_BYTES:
+        raise DocumentInvalid(["The file is larger than 5 MB, the most that can be imported."])
+    return document_from_file(upload.read(), filename=upload.name or "", content_type=upload.content_type or "")
+
+
+class ImportNewProjectView(LoginRequiredMixin, View):
+    template_name = "aimap/import.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": ImportNewProjectForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ImportNewProjectForm(request.POST, request.FILES)
+        problems: list[str] = []
+        if form.is_valid():
+            try:
+                document = _read_upload(form)
+            except DocumentInvalid as error:
+                problems = error.problems
+            else:
+                upload = form.cleaned_data["file"]
+                project = services.project_import(
+                    owner=request.user, document=document, name=form.cleaned_data["name"], filename=upload.name or ""
+                )
+                messages.success(request, f"Imported “{project.name}”.")
+                return redirect("stories:board", project_id=project.pk)
+        return render(request, self.template_name, {"form": form, "problems": problems}, status=400)
+
+
+class ImportIntoProjectView(LoginRequiredMixin, View):
+    template_name = "aimap/import.html"
+
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return render(request, self.template_name, {"form": ImportIntoProjectForm(), "project": project})
+
+    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        form = ImportIntoProjectForm(request.POST, request.FILES)
+        problems: list[str] = []
+        if form.is_valid():
+            try:
+                document = _read_upload(form)
+            except DocumentInvalid as error:
+                problems = error.problems
+            else:
+                services.map_import(project=project, document=document, mode=form.cleaned_data["mode"])
+                messages.success(request, "The map was imported.")
+                return redirect("stories:board", project_id=project.pk)
+        context = {"form": form, "project": project, "problems": problems}
+        return render(request, self.template_name, context, status=400)

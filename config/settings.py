@@ -288,6 +288,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Imports take files of up to 5 MB as the request body; a little more is read so that
+# a larger one gets a clear refusal from the import itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en-us"

@@ -8,15 +8,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aimap import services
+from aimap.document import DocumentInvalid
 from aimap.exports import EPIC_LEVELS
+from aimap.imports import MAX_IMPORT_BYTES, document_from_file
 from aimap.selectors import EXPORT_FORMATS, generations_for_user, project_export
 from config.ratelimit import enforce_rate_limit
 from projects.access import project_get_for_user
+from projects.api.serializers import ProjectSerializer
+from projects.selectors import project_list_for_user
 
 from .serializers import GenerateMapSerializer, GenerationSerializer
 
@@ -67,3 +72,74 @@ class ExportView(APIView):
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def uploaded_file(request) -> tuple[bytes, str, str]:
+    """(content, file name, content type) of an import: the request body, or a multipart field named "file"."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_BYTES + 64 * 1024:
+        raise DocumentInvalid(["The file is larger than 5 MB, the most that can be imported."])
+    if request.content_type.startswith("multipart/form-data"):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Send the file in a multipart field named file."]})
+        if upload.size > MAX_IMPORT_BYTES:
+            raise DocumentInvalid(["The file is larger than 5 MB, the most that can be imported."])
+        return upload.read(), upload.name or "", upload.content_type or ""
+    return request.body, "", request.content_type or ""
+
+
+def problems_response(error: DocumentInvalid) -> Response:
+    body = {"detail": "The file was not imported; nothing was changed.", "problems": error.problems}
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+IMPORT_BODY = {
+    "application/json": OpenApiTypes.OBJECT,
+    "text/csv": OpenApiTypes.STR,
+    "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+}
+
+
+class ProjectImportView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="projects_import_new",
+        request=IMPORT_BODY,
+        parameters=[OpenApiParameter("name", str, description="The new project's name")],
+        responses={201: ProjectSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        """A new project from a story map document (JSON), a spreadsheet CSV or Jira CSV."""
+        try:
+            content, filename, content_type = uploaded_file(request)
+            document = document_from_file(content, filename=filename, content_type=content_type)
+        except DocumentInvalid as error:
+            return problems_response(error)
+        project = services.project_import(
+            owner=request.user, document=document, name=request.query_params.get("name", ""), filename=filename
+        )
+        project = project_list_for_user(user=request.user).get(pk=project.pk)
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class MapImportView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="projects_import_into",
+        request=IMPORT_BODY,
+        parameters=[OpenApiParameter("mode", str, enum=["replace", "append"], default="replace")],
+        responses={201: ProjectSerializer},
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        """Import into this project: replace its map (kept under Earlier maps) or append to it."""
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        try:
+            content, filename, content_type = uploaded_file(request)
+            document = document_from_file(content, filename=filename, content_type=content_type)
+        except DocumentInvalid as error:
+            return problems_response(error)
+        services.map_import(project=project, document=document, mode=request.query_params.get("mode", "replace"))
+        project = project_list_for_user(user=request.user).get(pk=project.pk)
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
