@@ -43,6 +43,7 @@ class DocumentInvalid(Exception):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems[:MAX_PROBLEMS]
+        self.total = len(problems)
         more = len(problems) - len(self.problems)
         summary = "; ".join(self.problems) + (f"; and {more} more" if more > 0 else "")
         super().__init__(f"The story map is not valid: {summary}")

@@ -17,6 +17,22 @@ JIRA_COLUMNS = [
 ]
 JIRA_PRIORITIES = {"must": "High", "should": "Medium", "could": "Low", "wont": "Lowest"}
 EPIC_LEVELS = ("activities", "steps")
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _safe(cell: object) -> object:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading '."""
+    return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
+class _SafeWriter:
+    """csv.writer whose rows cannot run as spreadsheet formulas."""
+
+    def __init__(self, output: io.StringIO) -> None:
+        self.writer = csv.writer(output)
+
+    def writerow(self, cells: list) -> None:
+        self.writer.writerow([_safe(cell) for cell in cells])
 
 
 def _label(text: str) -> str:
@@ -46,7 +62,7 @@ def document_to_jira_csv(document: dict, *, epic_level: str = "activities") -> s
                 epics.append((label, [(step["title"], story) for story in step["stories"]]))
 
     output = io.StringIO()
-    writer = csv.writer(output)
+    writer = _SafeWriter(output)
     writer.writerow(JIRA_COLUMNS)
     for index, (epic, _) in enumerate(epics, start=1):
         labels = _label(epic.get("activity", epic["title"]))

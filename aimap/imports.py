@@ -13,8 +13,8 @@ import io
 import json
 import re
 
-from .document import IMPORTED_LIMITS, MAX_PROBLEMS, DocumentInvalid, document_parse
-from .exports import JIRA_PRIORITIES
+from .document import IMPORTED_LIMITS, DocumentInvalid, document_parse
+from .exports import FORMULA_STARTS, JIRA_PRIORITIES
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 SPREADSHEET_COLUMNS = ["Activity", "Step", "Story", "Description", "Release", "Priority", "Estimate"]
@@ -34,7 +34,7 @@ CRITERIA_HEADING = "Acceptance criteria:"
 def document_from_file(content: bytes, *, filename: str = "", content_type: str = "") -> dict:
     """The validated document in an uploaded file, or DocumentInvalid saying what is wrong and where."""
     if len(content) > MAX_IMPORT_BYTES:
-        raise DocumentInvalid([f"The file is {len(content) / 1024 / 1024:.1f} MB; at most 5 MB can be imported."])
+        raise DocumentInvalid([f"The file is {len(content) / 1024 / 1024:.2f} MB; at most 5 MB can be imported."])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -55,6 +55,8 @@ def _json(text: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise DocumentInvalid([f"Line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})."]) from None
+    except (RecursionError, ValueError):  # absurd nesting, or a number of thousands of digits
+        raise DocumentInvalid(["The JSON is nested too deeply or holds a number too long to read."]) from None
 
 
 def _csv(text: str) -> dict:
@@ -62,8 +64,11 @@ def _csv(text: str) -> dict:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:
         raise DocumentInvalid([f"The CSV could not be read: {error}."]) from None
+    rows = [[_unescape(cell) for cell in row] for row in rows]
     header = [cell.strip() for cell in rows[0]]
     body = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
+    if not body:
+        raise DocumentInvalid(["The CSV has a header but no rows: there is nothing to import."])
     if {"Issue Type", "Summary"} <= set(header):
         return _jira(header, body)
     columns = {name.lower(): index for index, name in enumerate(header)}
@@ -80,6 +85,11 @@ def _csv(text: str) -> dict:
     return _spreadsheet(columns, body)
 
 
+def _unescape(cell: str) -> str:
+    # The export puts a ' before cells a spreadsheet would run as a formula.
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
+
+
 def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
     index = columns.get(name.lower())
     return row[index].strip() if index is not None and index < len(row) else ""
@@ -88,8 +98,10 @@ def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
 def _priority(value: str, number: int, problems: list[str]) -> str | None:
     if not value:
         return None
-    if value.lower() in PRIORITY_NAMES:
-        return PRIORITY_NAMES[value.lower()]
+    # Spreadsheets curl the apostrophe of "won't" as you type.
+    key = value.lower().replace("\u2019", "'")
+    if key in PRIORITY_NAMES:
+        return PRIORITY_NAMES[key]
     problems.append(f"Line {number}: Priority {value!r} is not one of must, should, could, won't.")
     return None
 
@@ -135,8 +147,6 @@ def _spreadsheet(columns: dict[str, int], body: list[tuple[int, list[str]]]) -> 
                 "estimate": _estimate(story_fields[3], number, problems, "Estimate"),
             }
         )
-        if len(problems) >= MAX_PROBLEMS:
-            break
     if problems:
         raise DocumentInvalid(problems)
     return {
@@ -173,7 +183,8 @@ def _jira(header: list[str], body: list[tuple[int, list[str]]]) -> dict:
             problems.append(f"Line {number}: Summary is empty; every issue needs one.")
             continue
         if kind == "epic":
-            epics[_cell(row, columns, "Issue ID")] = {"title": summary, "steps": {}}
+            description = _cell(row, columns, "Description")
+            epics[_cell(row, columns, "Issue ID")] = {"title": summary, "description": description, "steps": {}}
     for number, row in body:
         kind, summary = _cell(row, columns, "Issue Type").lower(), _cell(row, columns, "Summary")
         if kind == "epic" or not summary:
@@ -197,5 +208,12 @@ def _jira(header: list[str], body: list[tuple[int, list[str]]]) -> dict:
     groups = [*epics.values(), *([orphans] if orphans["steps"] else [])]
     return {
         "schema_version": 1,
-        "activities": [{"title": group["title"], "steps": list(group["steps"].values())} for group in groups],
+        "activities": [
+            {
+                "title": group["title"],
+                "description": group.get("description", ""),
+                "steps": list(group["steps"].values()),
+            }
+            for group in groups
+        ],
     }

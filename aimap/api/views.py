@@ -90,6 +90,8 @@ def uploaded_file(request) -> tuple[bytes, str, str]:
 
 def problems_response(error: DocumentInvalid) -> Response:
     body = {"detail": "The file was not imported; nothing was changed.", "problems": error.problems}
+    if error.total > len(error.problems):
+        body["detail"] += f" The first {len(error.problems)} of {error.total} problems are listed."
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 

@@ -116,3 +116,20 @@ def test_the_board_menu_downloads_each_format(client, owner, project):
         response = client.get(f"/projects/{project.pk}/export/", {"format": export_format})
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment; filename=")
+
+
+def test_cells_that_look_like_formulas_are_kept_as_text_and_read_back(owner_api, owner):
+    from aimap.imports import document_from_file
+
+    project = project_create(owner=owner, name="Sheets")
+    step = services.step_create(
+        project=project, activity=services.activity_create(project=project, title="=A"), title="S"
+    )
+    services.story_create(project=project, step=step, title='=HYPERLINK("http://evil.example")')
+    text = owner_api.get(f"/api/v1/projects/{project.pk}/export/", {"format": "csv"}).content.decode()
+    table = rows(text)
+    assert table[0]["Summary"] == "'=A"
+    assert table[1]["Summary"] == '\'=HYPERLINK("http://evil.example")'
+    document = document_from_file(text.encode(), filename="sheets.csv")
+    assert document["activities"][0]["title"] == "=A"
+    assert document["activities"][0]["steps"][0]["stories"][0]["title"] == '=HYPERLINK("http://evil.example")'

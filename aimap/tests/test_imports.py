@@ -49,7 +49,7 @@ def test_a_spreadsheet_becomes_activities_steps_and_stories_in_first_seen_order(
     document = read_csv(
         HEADER
         + "Browse,Search,Find by name,Type a name,MVP,must,3\n"
-        + "Buy,Pay,Pay by card,\"Visa, Mastercard\",MVP,should,5\n"
+        + 'Buy,Pay,Pay by card,"Visa, Mastercard",MVP,should,5\n'
         + "Browse,Compare,Side by side,,Later,could,2\n"
         + "Browse,Search,Filter by price,,MVP,must,1\n"
         + "Buy,Track order,Get updates,,,,\n"
@@ -101,7 +101,7 @@ def test_priorities_are_read_from_moscow_and_jira_names(written, priority):
 
 
 def test_a_typographic_apostrophe_in_wont_is_read_like_a_straight_one():
-    # Spreadsheet programs turn ' into ’ as you type; a JSON document's "won’t" is accepted already.
+    # Spreadsheet programs turn ' into U+2019 as you type; document_parse already accepts that apostrophe.
     document = read_csv("Activity,Step,Story,Priority\nA,S,Story,Won\u2019t\n")
     assert stories(document)["Story"]["priority"] == "wont"
 
@@ -113,7 +113,9 @@ def test_estimates_are_whole_numbers_or_blank(written, estimate):
 
 
 def test_columns_may_come_in_any_order_and_any_case():
-    document = read_csv("estimate,RELEASE,Story,Priority,Step,Description,Activity\n8,Beta,Export CSV,could,Share,Why,Report\n")
+    document = read_csv(
+        "estimate,RELEASE,Story,Priority,Step,Description,Activity\n8,Beta,Export CSV,could,Share,Why,Report\n"
+    )
     assert outline(document) == [("Report", [("Share", ["Export CSV"])])]
     story = stories(document)["Export CSV"]
     assert (story["estimate"], story["release"], story["priority"], story["description"]) == (8, "Beta", "could", "Why")
@@ -207,7 +209,9 @@ def test_a_json_document_is_read_and_completed():
         {
             "schema_version": 1,
             "title": "  Shop  ",
-            "activities": [{"title": "Buy", "steps": [{"title": "Pay", "stories": [{"title": "Card", "release": "MVP"}]}]}],
+            "activities": [
+                {"title": "Buy", "steps": [{"title": "Pay", "stories": [{"title": "Card", "release": "MVP"}]}]}
+            ],
         }
     ).encode()
     document = document_from_file(content, filename="shop.json")
@@ -218,7 +222,13 @@ def test_a_json_document_is_read_and_completed():
 
 @pytest.mark.parametrize(
     ("filename", "content_type"),
-    [("map.json", ""), ("", "application/json"), ("", "text/plain"), ("", ""), ("MAP.JSON", "application/octet-stream")],
+    [
+        ("map.json", ""),
+        ("", "application/json"),
+        ("", "text/plain"),
+        ("", ""),
+        ("MAP.JSON", "application/octet-stream"),
+    ],
 )
 def test_json_is_recognised_by_content_type_file_name_or_content(filename, content_type):
     content = b'  {"title": "Shop", "activities": [{"title": "Buy"}]}'
@@ -347,7 +357,8 @@ def test_jira_epics_become_activities_and_labels_their_steps():
         JIRA_HEADER
         + "E1,Epic,Book a visit,The core,,,book-a-visit,,\n"
         + "E2,Epic,Get reminders,,,,get-reminders,,\n"
-        + 'S1,Story,See free slots,"As an owner, I see slots.\n\nAcceptance criteria:\n- Shows today\n- Shows tomorrow",'
+        + 'S1,Story,See free slots,"As an owner, I see slots.\n\n'
+        + 'Acceptance criteria:\n- Shows today\n- Shows tomorrow",'
         + "E1,High,pick-a-time,3,MVP\n"
         + "S2,Story,Confirm,,E1,Medium,confirm-booking,0,MVP\n"
         + "S3,Story,SMS,,E2,Lowest,,,\n"
@@ -376,3 +387,23 @@ def test_jira_rows_with_bad_values_are_reported_by_line():
         "Line 3: Priority 'Blocker' is not one of must, should, could, won't.",
         "Line 4: Story Points 'two' is not a whole number of points.",
     ]
+
+
+def test_a_csv_with_only_its_header_imports_nothing():
+    from aimap.document import DocumentInvalid
+    from aimap.imports import document_from_file
+
+    with pytest.raises(DocumentInvalid) as error:
+        document_from_file(b"Activity,Step,Story\n", filename="empty.csv")
+    assert "no rows" in error.value.problems[0]
+
+
+def test_the_count_of_all_problems_is_kept_beside_the_first_twenty():
+    from aimap.document import DocumentInvalid
+    from aimap.imports import document_from_file
+
+    lines = ["Activity,Step,Story,Priority"] + [f"A,S,Story {n},someday" for n in range(30)]
+    with pytest.raises(DocumentInvalid) as error:
+        document_from_file("\n".join(lines).encode(), filename="bad.csv")
+    assert len(error.value.problems) == 20
+    assert error.value.total == 30
