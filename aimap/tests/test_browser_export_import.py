@@ -65,3 +65,23 @@ def test_a_broken_file_is_explained_on_the_page(live_server, page, owner, tmp_pa
     page.get_by_role("button", name="Import").click()
     assert page.get_by_text("The file was not imported; nothing was changed.").is_visible()
     assert page.get_by_text("Line 2: Story is empty; every story needs a title.").is_visible()
+
+
+def test_the_printed_board_fits_across_a_landscape_page(live_server, page, owner):
+    from stories.tests.factories import build_map
+
+    project = project_create(owner=owner, name="Wide map")
+    build_map(project, activities=6, steps=3, releases=2, stories_per_cell=1)
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    # An A4 landscape page, less its margins, at 96 dpi.
+    page.set_viewport_size({"width": 1047, "height": 718})
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    assert page.locator(".adder").first.is_hidden()
+    board_width = page.locator("#board-grid").evaluate("element => element.scrollWidth")
+    assert board_width <= 1047, f"the board is {board_width}px wide on a 1047px page"
+    assert page.locator("th.step").count() == 18
