@@ -59,7 +59,7 @@ run: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(VENV)/.installed-runtime
-	TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker
 
 migrate: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --no-input
