@@ -8,14 +8,16 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+EVAL_ARGS ?=
 
-.PHONY: help run test lint format worker migrate superuser serve-prod clean
+.PHONY: help run test lint format worker migrate superuser serve-prod clean eval
 
 help:
 	@echo "make run      serve Mapwright on http://$(HOST):$(PORT) (SQLite, no Redis, offline AI)"
 	@echo "make test     lint with ruff and run the whole test suite"
 	@echo "make worker   run the background task worker (TASKS_BACKEND=database)"
 	@echo "make format   format the code with ruff"
+	@echo "make eval     print the offline planner's quality table over aimap/planner/samples/ (EVAL_ARGS=--json)"
 
 # A Python of at least 3.12: python3.13/3.12/3.14/python3 on the PATH, else a
 # version that pyenv has installed (whose shims answer "command not found"
@@ -57,6 +59,9 @@ run: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
 	@echo "Mapwright is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+eval: $(VENV)/.installed-runtime
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py evaluate_planner $(EVAL_ARGS)
 
 worker: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker

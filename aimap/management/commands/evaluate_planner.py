@@ -1,0 +1,50 @@
+"""`manage.py evaluate_planner`: the quality table of the offline planner over the sample descriptions."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from aimap.quality import evaluate, format_report, report_data, samples
+
+
+class Command(BaseCommand):
+    help = (
+        "Plan a story map for every sample description in aimap/planner/samples/ and print how good each is "
+        "(padding, repetition, article collisions, invented personas, QUS checks, MVP coverage) and how long it took."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the report as JSON instead of a table."
+        )
+        parser.add_argument("--file", type=Path, help="Evaluate this description file too (plain text).")
+
+    def handle(self, *args, as_json: bool, file: Path | None, **options) -> None:
+        descriptions = samples()
+        if file is not None:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise CommandError(f"Cannot read --file {file}: {error}") from error
+            name = file.stem if file.stem not in descriptions else f"{file.stem} ({file})"
+            descriptions[name] = text
+        if not descriptions:
+            raise CommandError("There are no descriptions to evaluate: aimap/planner/samples/ has no .txt files.")
+        try:
+            from aimap.planner import plan_map
+        except ImportError as error:
+            raise CommandError(f"Cannot import the planner (aimap.planner.plan_map): {error}") from error
+
+        report = evaluate(descriptions, plan_map)
+        if as_json:
+            self.stdout.write(json.dumps(report_data(report), indent=2, ensure_ascii=False))
+            return
+        self.stdout.write(format_report(report), ending="")
+        if report.milliseconds:
+            self.stdout.write(
+                f"\nPlanner time per map: median {report.median_ms:.1f} ms, max {report.max_ms:.1f} ms "
+                f"({len(report.milliseconds)} maps)."
+            )
+        else:
+            self.stdout.write("\nPlanner time per map: no map was planned.")

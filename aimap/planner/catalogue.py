@@ -1,0 +1,209 @@
+"""The catalogue of capability patterns: data/capabilities/*.yaml, read and checked once (see data/README.md)."""
+
+import string
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parent / "data"
+PRIORITIES = ("must", "should", "could")
+ESTIMATES = (1, 2, 3, 5, 8)
+OBJECT_PLACEHOLDERS = frozenset({"object", "objects", "an_object", "product"})
+VERB_PLACEHOLDERS = frozenset({"verb", "verb_ing", "verb_past"})
+GENERIC = "generic"
+SIDES = ("", "customer", "staff")
+
+
+class CatalogueError(Exception):
+    """A catalogue file breaks the format: the message names the file and the place."""
+
+
+@dataclass(frozen=True)
+class StoryPattern:
+    title: str
+    goal: str
+    benefit: str
+    criteria: tuple[str, ...]
+    priority: str
+    estimate: int
+    mvp: bool
+
+
+@dataclass(frozen=True)
+class StepPattern:
+    title: str
+    stories: tuple[StoryPattern, ...]
+    side: str = ""  # a step done by the other side: "staff" in a customer's capability
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    verbs: frozenset[str]
+    objects: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Capability:
+    id: str
+    name: str
+    stage: int
+    rules: tuple[MatchRule, ...]
+    domains: tuple[str, ...]
+    default_object: str
+    activity: str
+    actors: tuple[str, ...]
+    side: str  # "customer" (the people the product serves), "staff" (the people who run it) or "" (either)
+    steps: tuple[StepPattern, ...]
+
+    def score(self, *, verb: str, object_words: list[str], general_verbs: frozenset[str]) -> float:
+        """How well a mention fits: 3 verb and object, 2 a verb that takes any object, 1 the object with a
+        general verb ("manage the schedule"), 0 not at all."""
+        head_verb = verb.split(" ")[0]
+        general = verb in general_verbs or head_verb in general_verbs
+        best = 0.0
+        for rule in self.rules:
+            verb_fits = verb in rule.verbs or head_verb in rule.verbs
+            object_fits = bool(rule.objects) and any(word in rule.objects for word in object_words)
+            if verb_fits and object_fits:
+                best = max(best, 3.0)
+            elif verb_fits and not rule.objects and not general:
+                best = max(best, 2.0)
+            elif object_fits and general:
+                best = max(best, 1.0)
+        return best
+
+
+def _require(condition: bool, where: str, message: str) -> None:
+    if not condition:
+        raise CatalogueError(f"{where}: {message}")
+
+
+def _text(data: dict[str, Any], key: str, where: str, *, allowed: frozenset[str]) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"{where}.{key}: must be a non-empty string")
+    names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    _require(names <= allowed, f"{where}.{key}", f"unknown placeholders {sorted(names - allowed)}")
+    return " ".join(value.split())
+
+
+def _story(data: Any, where: str, allowed: frozenset[str]) -> StoryPattern:
+    _require(isinstance(data, dict), where, "must be a mapping")
+    criteria = data.get("criteria")
+    _require(isinstance(criteria, list) and 2 <= len(criteria) <= 4, f"{where}.criteria", "must list 2-4 criteria")
+    checked = []
+    for index, criterion in enumerate(criteria):
+        text = _text({"c": criterion}, "c", f"{where}.criteria[{index}]", allowed=allowed)
+        _require(
+            text.startswith("Given ") and ", when " in text and ", then " in text,
+            f"{where}.criteria[{index}]",
+            "must read 'Given …, when …, then …'",
+        )
+        checked.append(text.rstrip("."))
+    _require(data.get("priority") in PRIORITIES, f"{where}.priority", f"must be one of {PRIORITIES}")
+    _require(data.get("estimate") in ESTIMATES, f"{where}.estimate", f"must be one of {ESTIMATES}")
+    _require(isinstance(data.get("mvp"), bool), f"{where}.mvp", "must be true or false")
+    return StoryPattern(
+        title=_text(data, "title", where, allowed=allowed),
+        goal=_text(data, "goal", where, allowed=allowed).rstrip("."),
+        benefit=_text(data, "benefit", where, allowed=allowed).rstrip("."),
+        criteria=tuple(checked),
+        priority=data["priority"],
+        estimate=data["estimate"],
+        mvp=data["mvp"],
+    )
+
+
+def _words(value: Any, where: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    _require(isinstance(value, list) and all(isinstance(item, str) for item in value), where, "must list words")
+    return frozenset(" ".join(item.lower().split()) for item in value)
+
+
+def capability_parse(data: Any, *, where: str) -> Capability:
+    _require(isinstance(data, dict), where, "must be a mapping")
+    identifier = data.get("id")
+    _require(isinstance(identifier, str) and identifier.isidentifier(), f"{where}.id", "must be an identifier")
+    allowed = OBJECT_PLACEHOLDERS | (VERB_PLACEHOLDERS if identifier == GENERIC else frozenset())
+    rules = data.get("match")
+    _require(isinstance(rules, list), f"{where}.match", "must be a list (empty for the generic journey)")
+    steps = data.get("steps")
+    _require(isinstance(steps, list) and 2 <= len(steps) <= 5, f"{where}.steps", "must list 2-5 steps")
+    parsed_steps = []
+    for s_index, step in enumerate(steps):
+        step_where = f"{where}.steps[{s_index}]"
+        _require(isinstance(step, dict), step_where, "must be a mapping")
+        stories = step.get("stories")
+        _require(isinstance(stories, list) and 1 <= len(stories) <= 4, f"{step_where}.stories", "must list 1-4 stories")
+        _require(step.get("side", "") in SIDES, f"{step_where}.side", "must be customer or staff")
+        parsed_steps.append(
+            StepPattern(
+                side=step.get("side", ""),
+                title=_text(step, "title", step_where, allowed=allowed),
+                stories=tuple(
+                    _story(story, f"{step_where}.stories[{t_index}]", allowed) for t_index, story in enumerate(stories)
+                ),
+            )
+        )
+    _require(data.get("side", "") in SIDES, f"{where}.side", "must be customer or staff")
+    stage = data.get("stage")
+    _require(isinstance(stage, int) and 0 < stage < 100, f"{where}.stage", "must be a number from 1 to 99")
+    return Capability(
+        id=identifier,
+        name=str(data.get("name") or identifier),
+        stage=stage,
+        rules=tuple(
+            MatchRule(verbs=_words(rule.get("verbs"), f"{where}.match"), objects=_words(rule.get("objects"), where))
+            for rule in rules
+            if isinstance(rule, dict)
+        ),
+        domains=tuple(sorted(_words(data.get("domains"), f"{where}.domains"))),
+        default_object=" ".join(str(data.get("default_object") or "item").split()),
+        activity=" ".join(str(data.get("activity") or "").split()),
+        actors=tuple(sorted(_words(data.get("actors"), f"{where}.actors"))),
+        side=data.get("side", ""),
+        steps=tuple(parsed_steps),
+    )
+
+
+@cache
+def catalogue() -> dict[str, Capability]:
+    """Every capability by id, in file-name order (which breaks ties between equally good matches)."""
+    found: dict[str, Capability] = {}
+    for path in sorted((DATA / "capabilities").glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise CatalogueError(f"{path.name}: not valid YAML ({error})") from error
+        capability = capability_parse(data, where=path.name)
+        _require(capability.id == path.stem, path.name, f"id {capability.id!r} must match the file name")
+        found[capability.id] = capability
+    _require(GENERIC in found, "capabilities", "the generic journey (generic.yaml) is missing")
+    return found
+
+
+@dataclass(frozen=True)
+class Companion:
+    capability: str
+    object: str  # a template over {object}: "{object} reminder"; empty keeps the object as it is
+
+
+@cache
+def companions() -> dict[str, tuple[Companion, ...]]:
+    """What a map with too few activities adds next, per capability (data/companions.yaml)."""
+    data = yaml.safe_load((DATA / "companions.yaml").read_text(encoding="utf-8"))
+    known = catalogue()
+    result: dict[str, tuple[Companion, ...]] = {}
+    for key, items in data.items():
+        _require(key in known or key == "default", f"companions.yaml: {key}", "is not a capability")
+        parsed = []
+        for item in items:
+            capability, _, template = str(item).partition(" as ")
+            _require(capability in known, f"companions.yaml: {key}", f"{capability!r} is not a capability")
+            parsed.append(Companion(capability=capability, object=template.strip()))
+        result[key] = tuple(parsed)
+    return result
