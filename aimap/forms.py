@@ -21,6 +21,34 @@ class GenerateMapForm(forms.Form):
         initial=Generation.Mode.REPLACE,
         widget=forms.RadioSelect,
     )
+    confirm_replace = forms.BooleanField(required=False)
+
+    def __init__(self, *args, current_map: dict[str, int] | None = None, **kwargs) -> None:
+        """`current_map`: the counts of the project's map; a map with activities asks to confirm Replace."""
+        super().__init__(*args, **kwargs)
+        self.current_map = current_map or {}
+        activities, stories = self.current_map.get("activities", 0), self.current_map.get("stories", 0)
+        if activities:
+            self.fields["confirm_replace"].label = (
+                f"Yes, replace the current map: {activities} {'activity' if activities == 1 else 'activities'} "
+                f"and {stories} {'story' if stories == 1 else 'stories'}. It is kept under “Earlier maps”, "
+                "where you can restore it."
+            )
+        else:
+            del self.fields["confirm_replace"]  # an empty map has nothing to lose
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            "confirm_replace" in self.fields
+            and cleaned.get("mode") == Generation.Mode.REPLACE
+            and not cleaned.get("confirm_replace")
+        ):
+            self.add_error(
+                "confirm_replace",
+                "Tick the box to replace the current map, or choose to add the new activities after it.",
+            )
+        return cleaned
 
 
 IMPORT_HELP = (

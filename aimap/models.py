@@ -6,6 +6,11 @@ from django.db import models
 from projects.models import Project
 
 
+def initial_progress() -> dict:
+    """A generation's progress before it runs; `activities_total` is None until the backbone is known."""
+    return {"stage": "queued", "activities_total": None, "activities_done": 0}
+
+
 class Generation(models.Model):
     """One request to draft a story map with AI, and what became of it."""
 
@@ -31,6 +36,9 @@ class Generation(models.Model):
     cached = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     counts = models.JSONField(default=dict, blank=True)
+    # {"stage": "queued" | "backbone" | "stories" | "done", "activities_total": int | None,
+    # "activities_done": int}, saved as the stages finish, for the page and the API to follow.
+    progress = models.JSONField(default=initial_progress, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -48,6 +56,24 @@ class Generation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+    @property
+    def progress_text(self) -> str:
+        """Where a generation stands, in a sentence; empty once it has failed (its error says why)."""
+        if self.status == self.Status.FAILED:
+            return ""
+        if self.status == self.Status.QUEUED:
+            return "Waiting for a free worker."
+        stage = (self.progress or {}).get("stage")
+        total = (self.progress or {}).get("activities_total")
+        done = (self.progress or {}).get("activities_done") or 0
+        if stage == "done" or self.status == self.Status.SUCCEEDED:
+            return "Map ready · putting it on the board…"
+        if stage == "stories" and total:
+            return f"Backbone ready · stories for {done} of {total} {'activity' if total == 1 else 'activities'}"
+        if stage == "backbone":
+            return "Drafting the backbone: personas, releases, activities and their steps."
+        return "Working on it: reading the description and building the map."
 
 
 class MapSnapshot(models.Model):

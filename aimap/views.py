@@ -13,6 +13,7 @@ from django.views import View
 from accounts.forms import add_service_errors
 from config.ratelimit import enforce_rate_limit
 from projects.access import project_access_filter, project_get_for_user
+from stories.models import Activity, Story
 
 from . import services
 from .document import DocumentInvalid
@@ -23,21 +24,35 @@ from .models import MapSnapshot
 from .selectors import EXPORT_FORMATS, generations_for_user, project_export, snapshots_for_project
 
 
+def _current_map(project) -> dict[str, int]:
+    return {
+        "activities": Activity.objects.filter(project=project).count(),
+        "stories": Story.objects.filter(project=project).count(),
+    }
+
+
 class GenerateMapView(LoginRequiredMixin, View):
+    """The form. Replacing a map that has activities needs a tick (the API does not ask: scripts use it)."""
+
     template_name = "aimap/generate.html"
 
     def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
-        form = GenerateMapForm(initial={"description": project.description})
+        form = GenerateMapForm(initial={"description": project.description}, current_map=_current_map(project))
         return render(request, self.template_name, {"project": project, "form": form})
 
     def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
-        form = GenerateMapForm(request.POST)
+        form = GenerateMapForm(request.POST, current_map=_current_map(project))
         if form.is_valid():
             enforce_rate_limit(request, limit="generate", key="user")
             try:
-                generation = services.generation_request(user=request.user, project=project, **form.cleaned_data)
+                generation = services.generation_request(
+                    user=request.user,
+                    project=project,
+                    description=form.cleaned_data["description"],
+                    mode=form.cleaned_data["mode"],
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -69,6 +84,8 @@ class GenerationStatusView(LoginRequiredMixin, View):
                 "status": generation.status,
                 "error": generation.error,
                 "finished": generation.is_finished,
+                "progress": generation.progress,
+                "progress_text": generation.progress_text,
                 "next": reverse("aimap:generation", kwargs={"generation_id": generation.pk}),
             }
         )

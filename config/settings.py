@@ -350,6 +350,15 @@ AI_TIMEOUT = env_float("AI_TIMEOUT", 60.0)
 # Retries of 429, 5xx, timeouts and connection errors, with backoff, per model call.
 AI_HTTP_RETRIES = env_int("AI_HTTP_RETRIES", 2)
 AI_CACHE_TTL = env_int("AI_CACHE_TTL", 24 * 3600)
+# Sent as max_tokens with every model call. Unset: 4096. Set to 0 or empty: none is sent,
+# and the server's own limit applies.
+AI_MAX_TOKENS = env_int("AI_MAX_TOKENS", 4096 if "AI_MAX_TOKENS" not in os.environ else 0)
+if AI_MAX_TOKENS < 0:
+    raise ImproperlyConfigured(f"AI_MAX_TOKENS must be 0 or more, not {AI_MAX_TOKENS}.")
+# Stories of this many activities are asked for at once: a self-hosted server runs few requests in parallel.
+AI_CONCURRENCY = env_int("AI_CONCURRENCY", 2)
+if AI_CONCURRENCY < 1:
+    raise ImproperlyConfigured(f"AI_CONCURRENCY must be 1 or more, not {AI_CONCURRENCY}.")
 if AI_PROVIDER == "openai" and not AI_MODEL:
     raise ImproperlyConfigured("AI_PROVIDER=openai needs AI_MODEL (and usually AI_BASE_URL and AI_API_KEY).")
 

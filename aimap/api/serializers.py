@@ -3,7 +3,25 @@ from rest_framework import serializers
 from aimap.models import Generation
 
 
+class GenerationProgressSerializer(serializers.Serializer):
+    """How far a generation has got, saved as its stages finish."""
+
+    stage = serializers.ChoiceField(
+        choices=["queued", "backbone", "stories", "done"],
+        read_only=True,
+        help_text="queued: waiting for a worker; backbone: drafting personas, releases, activities and steps; "
+        "stories: writing the stories, activity by activity; done: the map is complete. A failed generation "
+        "keeps the stage it failed in.",
+    )
+    activities_total = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Activities in the backbone; null until the backbone is ready."
+    )
+    activities_done = serializers.IntegerField(read_only=True, help_text="Activities whose stories are written.")
+
+
 class GenerationSerializer(serializers.ModelSerializer):
+    progress = GenerationProgressSerializer(read_only=True)
+
     class Meta:
         model = Generation
         fields = [
@@ -19,10 +37,16 @@ class GenerationSerializer(serializers.ModelSerializer):
             "started",
             "finished",
             "counts",
+            "progress",
         ]
         read_only_fields = fields
 
 
 class GenerateMapSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, max_length=10_000, allow_blank=True)
-    mode = serializers.ChoiceField(choices=Generation.Mode.values, default=Generation.Mode.REPLACE)
+    mode = serializers.ChoiceField(
+        choices=Generation.Mode.values,
+        default=Generation.Mode.REPLACE,
+        help_text="replace: the current map is kept under Earlier maps, with no confirmation asked (unlike the "
+        "page); append: added after the current map, joining activities and steps of the same title.",
+    )

@@ -29,7 +29,12 @@ from .serializers import GenerateMapSerializer, GenerationSerializer
 class GenerateMapView(APIView):
     @extend_schema(request=GenerateMapSerializer, responses={202: GenerationSerializer})
     def post(self, request: Request, project_id: int) -> Response:
-        """Draft the project's story map with AI, from its description or the one given. Runs in the background."""
+        """Draft the project's story map with AI, from its description or the one given. Runs in the background.
+
+        Follow it at /api/v1/generations/{id}/: `progress` tells the stage and how many activities have their
+        stories. Unlike the page, replacing a map that is not empty asks for no confirmation here; the map
+        replaced is kept under Earlier maps all the same.
+        """
         project = project_get_for_user(user=request.user, project_id=project_id)
         enforce_rate_limit(request, limit="generate", key="user")
         serializer = GenerateMapSerializer(data=request.data)

@@ -56,6 +56,7 @@ class Capability:
     activity: str
     actors: tuple[str, ...]
     side: str  # "customer" (the people the product serves), "staff" (the people who run it) or "" (either)
+    stand_ins: frozenset[str]  # objects that stand for the real one: "update the menu" → its menu items
     steps: tuple[StepPattern, ...]
 
     def score(self, *, verb: str, object_words: list[str], general_verbs: frozenset[str]) -> float:
@@ -166,6 +167,7 @@ def capability_parse(data: Any, *, where: str) -> Capability:
         activity=" ".join(str(data.get("activity") or "").split()),
         actors=tuple(sorted(_words(data.get("actors"), f"{where}.actors"))),
         side=data.get("side", ""),
+        stand_ins=_words(data.get("stand_ins"), f"{where}.stand_ins"),
         steps=tuple(parsed_steps),
     )
 
@@ -190,6 +192,7 @@ def catalogue() -> dict[str, Capability]:
 class Companion:
     capability: str
     object: str  # a template over {object}: "{object} reminder"; empty keeps the object as it is
+    title: str  # a template over {object} / {objects}: "Get {objects}"
 
 
 @cache
@@ -202,8 +205,11 @@ def companions() -> dict[str, tuple[Companion, ...]]:
         _require(key in known or key == "default", f"companions.yaml: {key}", "is not a capability")
         parsed = []
         for item in items:
-            capability, _, template = str(item).partition(" as ")
+            head, _, title = str(item).partition(" | ")
+            capability, _, template = head.partition(" as ")
             _require(capability in known, f"companions.yaml: {key}", f"{capability!r} is not a capability")
-            parsed.append(Companion(capability=capability, object=template.strip()))
+            _require(bool(title.strip()), f"companions.yaml: {key}", f"{item!r} needs ' | <activity title>'")
+            parsed.append(Companion(capability=capability, object=template.strip(), title=title.strip()))
         result[key] = tuple(parsed)
+    _require("default" in result, "companions.yaml", "needs a default list")
     return result

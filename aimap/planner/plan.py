@@ -39,6 +39,11 @@ class Planned:
     verb: str
     purpose: str
     order: int
+    stage: int = -1  # journey position; the capability's own unless set
+
+    def __post_init__(self) -> None:
+        if self.stage < 0:
+            self.stage = self.capability.stage
 
 
 COUNTABLE_DETERMINERS = frozenset(
@@ -123,10 +128,14 @@ def _best(
         score = capability.score(verb=mention.verb, object_words=lemmas, general_verbs=words.GENERAL_VERBS)
         if score:
             ranked.append((-score, position, capability))
-    for score, _, capability in sorted(ranked, key=lambda item: (item[0], item[1])):
+    # On a tie the capability the product's domain brought in wins: "Pantry … track food" is stock, not a food log.
+    for score, _, capability in sorted(ranked, key=lambda item: (item[0], item[2].id not in open_, item[1])):
+        if capability.id in open_ and -score < 2:
+            continue  # a loose fit does not take what the domain brought in ("build an order" is no tracking)
         if capability.id not in used or capability.id in open_:
             return capability, -score
-        if noun is None or used[capability.id].head.lower() == noun.head.lower():
+        same = {used[capability.id].head.lower(), capability.default_object.split()[-1].lower()}
+        if noun is None or noun.head.lower() in same:
             return None, 0  # "book, move or cancel appointments": the map has this activity already
     if GENERIC not in used and mention.object_words and not ranked and mention.verb not in words.GENERAL_VERBS:
         return catalogue()[GENERIC], 0.1
@@ -170,15 +179,19 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
         if capability is None:
             continue
         title = _title(mention)
-        if any(item.title.lower() == title.lower() for _, item in candidates):
+        replaces = next((i for i, (_, item) in enumerate(candidates) if item.capability.id == capability.id), None)
+        if any(item.title.lower() == title.lower() for i, (_, item) in enumerate(candidates) if i != replaces):
             continue
-        used[capability.id] = noun or _parse(capability.default_object)
+        if noun is None or noun.head.lower() in capability.stand_ins or noun.one.lower() in capability.stand_ins:
+            noun = _parse(capability.default_object)
+        used[capability.id] = noun
         planned = Planned(capability, title, used[capability.id], role, mention.verb, mention.purpose, mention.order)
-        # A sentence that names what the domain brought in gives it the product's words and the right person.
-        for index, (_, item) in enumerate(candidates):
-            if item.capability.id == capability.id:
-                candidates[index] = (2.5, planned)
-                break
+        if replaces is not None:
+            # A sentence that names what the domain brought in gives it the product's words and the right person
+            # ("create the new hire" keeps "Onboard new hires": a general verb says less than the catalogue).
+            if mention.verb in words.VAGUE_VERBS:
+                planned.title, planned.noun = candidates[replaces][1].title, candidates[replaces][1].noun
+            candidates[replaces] = (2.5, planned)
         else:
             candidates.append((score, planned))
     chosen = sorted(candidates, key=lambda item: (-item[0], item[1].order))[:MAX_ACTIVITIES]
@@ -186,7 +199,7 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
     if not planned_list:
         planned_list.extend(_from_product_noun(reading, used, primary))
     _add_companions(planned_list, used, primary)
-    planned_list.sort(key=lambda item: (item.capability.stage, item.order))
+    planned_list.sort(key=lambda item: (item.stage, item.order))
     return planned_list
 
 
@@ -228,10 +241,10 @@ def _add_companions(planned: list[Planned], used: dict[str, NounPhrase], role: s
         else:
             noun = _parse(capability.default_object)
         used[capability.id] = noun
-        title = capability.activity or grammar.capitalise(capability.name)
-        if "{" in title:
-            title = _fill(title, _values(noun, "", ""))
+        title = grammar.capitalise(_fill(companion.title, noun.placeholders()))
         planned.append(Planned(capability, title, noun, anchor.role if anchor else role, "", "", 20_000 + len(planned)))
+        if anchor is not None:
+            planned[-1].stage = anchor.stage  # a companion follows what it accompanies
 
 
 def _values(noun: NounPhrase, product: str, verb: str) -> dict[str, str]:
@@ -254,7 +267,7 @@ def _story(pattern: StoryPattern, values: dict[str, str], role: str, persona: st
     benefit = _fill(pattern.benefit, values)
     return {
         "title": grammar.capitalise(_fill(pattern.title, values))[:TITLE_LIMIT],
-        "description": f"As {grammar.with_article(role)}, I want to {goal}, so that {grammar.lower_first(benefit)}.",
+        "description": f"As {_someone(role)}, I want to {goal}, so that {grammar.lower_first(benefit)}.",
         "acceptance_criteria": [grammar.capitalise(_fill(text, values)) + "." for text in pattern.criteria],
         "release": release,
         "priority": pattern.priority,
@@ -273,13 +286,21 @@ def _third_person(title: str) -> str:
     """ "Pair and control devices" → "pairs and controls devices"."""
     out = title.split()
     for index, word in enumerate(out):
-        if index == 0 or (out[index - 1] == "and" and grammar.can_be_verb(word) and not grammar.is_plural(word)):
+        joined = index > 0 and out[index - 1] in {"and", "or"}
+        if index == 0 or (joined and grammar.can_be_verb(word) and not grammar.is_plural(word)):
             out[index] = grammar.verb_form(word.lower(), "VBZ")
     return " ".join(out)
 
 
 def _role_name(role: str) -> str:
     return grammar.capitalise(role)
+
+
+def _someone(role: str) -> str:
+    """ "a pet owner", "an attendee"; a department named by its initials is "a member of HR"."""
+    if len(role) <= 3 and role.isupper():
+        return f"a member of {role}"
+    return grammar.with_article(_lower_role(role))
 
 
 def _lower_role(name: str) -> str:
@@ -382,7 +403,7 @@ def plan_map(description: str) -> dict[str, Any]:
     personas = [
         {
             "name": name,
-            "description": f"{grammar.capitalise(grammar.with_article(_lower_role(name)))} "
+            "description": f"{grammar.capitalise(_someone(name))} "
             f"{'that' if _is_organisation(name) else 'who'} "
             f"{grammar.join_words([_third_person(title) for title in titles[:3]])}.",
             "goals": [grammar.capitalise(title) for title in titles],

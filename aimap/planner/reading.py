@@ -540,6 +540,10 @@ _MAKERS_PHRASE = re.compile(
     rf"((?:{_PHRASE_WORD}\s+){{0,3}}{_PHRASE_WORD})",
     re.IGNORECASE,
 )
+_BUSINESS_PHRASE = re.compile(
+    rf"\b(?:we|i)(?:'re|\s+are|\s+own|\s+run|\s+manage)\s+(?:{_DET})((?:{_PHRASE_WORD}\s+){{0,3}}{_PHRASE_WORD})",
+    re.IGNORECASE,
+)
 _NOT_FOR = frozenset({"it", "them", "us", "me", "myself", "ourselves", "you", "everyone"})
 
 
@@ -565,10 +569,14 @@ def _title_from(text: str, first: str) -> str:
         if purpose and purpose.split()[-1].lower() not in _NOT_FOR:
             phrase = f"{phrase} {purpose}"
         phrase = re.sub(r"^(?:(?:a|an|the|our|my|basically)\s+)+", "", phrase, flags=re.IGNORECASE)
-        if len(phrase.split()) > 1 or not (maker := _MAKERS_PHRASE.search(head)):
+        business = _BUSINESS_PHRASE.search(head)
+        if " for " in phrase or business is None or any(w in words.PRODUCT_NOUNS for w in business.group(1).split()):
             return grammar.capitalise(phrase)
-        return grammar.capitalise(f"{phrase} for {maker.group(0).split(None, 2)[-1]}")
+        return grammar.capitalise(f"{phrase} for {grammar.with_article(business.group(1))}")
     opening = _TOKEN.findall(first)
+    sentence = _Sentence(tokens(first))
+    if sentence.verbs and sentence.subject(sentence.verbs[0])[0]:
+        opening = []  # "Pet owners register their pets": a whole sentence, not a name for the product
     if opening and (opening[0] == "IT" or opening[0].lower() not in _PRONOUN_STARTS):
         while opening and opening[0].lower() in {"a", "an", "the", "basically", "our", "my"}:
             opening = opening[1:]
@@ -631,6 +639,10 @@ def read(text: str) -> Reading:
                 continue
             reader.sentence(_Sentence(tagged))
     reading.mentions = reader.mentions
+    for mention in reading.mentions:
+        # "owners can read a summary" after "pet owners book …": the same people, named shorter.
+        if mention.role and (longer := next((r for r in reader.roles if r.endswith(f" {mention.role}")), None)):
+            mention.role = longer
     reading.roles = [role for role in reader.roles if any(m.role == role for m in reader.mentions)]
     if not reading.roles and (default := _default_role(text)):
         reading.roles.append(default)

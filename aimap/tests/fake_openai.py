@@ -7,8 +7,16 @@ timeouts, headers and request bodies are the ones production would send.
     fake_openai.script(completion("{...}"), error(500), delay(3, completion("{...}")))
 
 Each POST /v1/chat/completions takes the next reply from the queue; once the
-queue is empty the last reply is given again. Every request is recorded
-(`requests`, `calls`). Import the fixture into a test module with
+queue is empty the last reply is given again. A reply may also be a function
+of the request (`RecordedRequest -> Reply`), to answer what was asked.
+
+It knows the stages of a generation by the response format's schema name: a
+queue scripted for one stage (`script(..., stage="backbone")` or
+`stage="stories"`) answers that stage's requests, and the shared queue the
+rest. `well_behaved(fake)` scripts both stages with valid answers. Every
+request is recorded (`requests`, `calls`, `requests_for(stage)`), and so is the
+most requests in flight at once (`max_in_flight`). Import the fixture into a
+test module with
 
     from aimap.tests.fake_openai import fake_openai_server  # noqa: F401
 
@@ -20,13 +28,17 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from aimap.providers import ACTIVITY_LABEL
+from aimap.stages import BACKBONE_SCHEMA_NAME, STORIES_SCHEMA_NAME
+
 COMPLETIONS_PATH = "/v1/chat/completions"
+STAGES = {BACKBONE_SCHEMA_NAME: "backbone", STORIES_SCHEMA_NAME: "stories"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class Reply:
     error_message: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hold: threading.Event | None = field(default=None, compare=False)  # answer only once it is set
 
 
 def completion(content: str, *, finish_reason: str = "stop", prompt_tokens: int = 11, completion_tokens: int = 7):
@@ -65,6 +78,11 @@ def delay(seconds: float, then: Reply | None = None) -> Reply:
     return replace(then or completion(""), delay=seconds)
 
 
+def held(event: threading.Event, then: Reply) -> Reply:
+    """`then`, once the test sets `event` (at most 30 s later): to look at a generation while it waits."""
+    return replace(then, hold=event)
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     path: str
@@ -75,13 +93,31 @@ class RecordedRequest:
     def messages(self) -> list[dict]:
         return self.body.get("messages", [])
 
+    @property
+    def stage(self) -> str:
+        """ "backbone", "stories", or "other", from the name of the JSON schema the request asks for."""
+        name = ((self.body.get("response_format") or {}).get("json_schema") or {}).get("name")
+        return STAGES.get(name, "other")
+
+    @property
+    def activity(self) -> dict:
+        """The activity a stories request is about: {"title", "description", "steps": [{"title", ...}]}."""
+        user = next(message["content"] for message in self.messages if message["role"] == "user")
+        line = next(line for line in user.splitlines() if line.startswith(ACTIVITY_LABEL))
+        return json.loads(line.removeprefix(ACTIVITY_LABEL))
+
+
+Responder = Reply | Callable[[RecordedRequest], Reply]
+
 
 class FakeOpenAIServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._replies: deque[Reply] = deque()
-        self._last: Reply = completion("{}")
+        self._replies: dict[str | None, deque[Responder]] = {None: deque()}
+        self._last: dict[str | None, Responder] = {None: completion("{}")}
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self.max_in_flight = 0
         self.stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -107,25 +143,36 @@ class FakeOpenAIServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def script(self, *replies: Reply) -> None:
-        """Replace the queue of replies."""
+    def script(self, *replies: Responder, stage: str | None = None) -> None:
+        """Replace the queue of replies: of one stage's requests, or (no stage) of those with no queue of their own."""
         with self._lock:
-            self._replies = deque(replies)
+            self._replies[stage] = deque(replies)
             if replies:
-                self._last = replies[-1]
+                self._last[stage] = replies[-1]
 
-    def reply_always(self, reply: Reply) -> None:
+    def reply_always(self, reply: Responder) -> None:
         self.script(reply)
 
-    def next_reply(self) -> Reply:
+    def next_reply(self, request: RecordedRequest) -> Reply:
         with self._lock:
-            if self._replies:
-                self._last = self._replies.popleft()
-            return self._last
+            queue = request.stage if request.stage in self._last else None
+            if self._replies[queue]:
+                self._last[queue] = self._replies[queue].popleft()
+            reply = self._last[queue]
+        return reply(request) if callable(reply) else reply
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def answered(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def requests_for(self, stage: str) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.stage == stage]
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -180,18 +227,29 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 body = {"_unparsed": raw.decode("utf-8", "replace")}
             headers = {name.lower(): value for name, value in self.headers.items()}
-            server.record(RecordedRequest(path=self.path, headers=headers, body=body))
+            request = RecordedRequest(path=self.path, headers=headers, body=body)
+            server.record(request)
+            try:
+                answer = self._answer(request)
+            finally:
+                # Before the answer is sent: once the client has it, it may send its next request at once.
+                server.answered()
+            if answer is not None:
+                self._send(*answer)
+
+        def _answer(self, request: RecordedRequest) -> tuple[int, dict, dict[str, str]] | None:
+            """(status, body, headers) to send, or None to drop the connection unanswered."""
             if self.path != COMPLETIONS_PATH:
-                self._send(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
-                return
-            reply = server.next_reply()
+                return 404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}}, {}
+            reply = server.next_reply(request)
+            if reply.hold is not None:
+                reply.hold.wait(timeout=30)
             if reply.delay and server.stopping.wait(reply.delay):
-                return  # shutting down: drop the connection unanswered
+                return None  # shutting down
             if reply.status != 200:
                 payload = {"error": {"message": reply.error_message, "type": "server_error", "code": None}}
-                self._send(reply.status, payload, reply.headers)
-            else:
-                self._send(200, _completion_body(reply, body.get("model", "")), reply.headers)
+                return reply.status, payload, reply.headers
+            return 200, _completion_body(reply, request.body.get("model", "")), reply.headers
 
         def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode()
@@ -235,6 +293,31 @@ def fake_openai_server(settings) -> Iterator[FakeOpenAIServer]:
 # --- Answers a model might give --------------------------------------------------
 
 
+def step_stories(step_title: str) -> list[dict]:
+    """The two cards of a step in these answers: a must in the MVP and a could in Release 2."""
+    label = step_title.removeprefix("Step ")
+    return [
+        {
+            "title": f"Story {label}.must",
+            "description": "As a pet owner, I want this, so that that.",
+            "acceptance_criteria": ["Given a slot, when I book it, then it is mine"],
+            "release": "MVP",
+            "priority": "must",
+            "estimate": 3,
+            "persona": "Pet owner",
+        },
+        {
+            "title": f"Story {label}.could",
+            "description": "",
+            "acceptance_criteria": [],
+            "release": "Release 2",
+            "priority": "could",
+            "estimate": None,
+            "persona": None,
+        },
+    ]
+
+
 def story_map_answer(*, activities: int = 2, title: str = "Vet clinic") -> dict:
     """A valid story map document: `activities` activities of two steps, with releases, personas and stories."""
     return {
@@ -248,33 +331,50 @@ def story_map_answer(*, activities: int = 2, title: str = "Vet clinic") -> dict:
                 "title": f"Activity {a}",
                 "description": f"What people do, part {a}",
                 "steps": [
-                    {
-                        "title": f"Step {a}.{s}",
-                        "description": "",
-                        "stories": [
-                            {
-                                "title": f"Story {a}.{s}.must",
-                                "description": "As a pet owner, I want this, so that that.",
-                                "acceptance_criteria": ["Given a slot, when I book it, then it is mine"],
-                                "release": "MVP",
-                                "priority": "must",
-                                "estimate": 3,
-                                "persona": "Pet owner",
-                            },
-                            {
-                                "title": f"Story {a}.{s}.could",
-                                "description": "",
-                                "acceptance_criteria": [],
-                                "release": "Release 2",
-                                "priority": "could",
-                                "estimate": None,
-                                "persona": None,
-                            },
-                        ],
-                    }
+                    {"title": f"Step {a}.{s}", "description": "", "stories": step_stories(f"Step {a}.{s}")}
                     for s in range(2)
                 ],
             }
             for a in range(activities)
         ],
     }
+
+
+def backbone_answer(*, activities: int = 2, title: str = "Vet clinic") -> dict:
+    """A valid stage 1 answer: the story_map_answer() without its stories."""
+    document = story_map_answer(activities=activities, title=title)
+    for activity in document["activities"]:
+        for step in activity["steps"]:
+            del step["stories"]
+    return document
+
+
+def stories_answer(request: RecordedRequest) -> dict:
+    """A valid stage 2 answer to `request`: the cards of story_map_answer() under each step asked for."""
+    return {
+        "steps": [
+            {"title": step["title"], "stories": step_stories(step["title"])} for step in request.activity["steps"]
+        ]
+    }
+
+
+def answer_stories(request: RecordedRequest) -> Reply:
+    return completion(json.dumps(stories_answer(request)))
+
+
+def well_behaved(server: FakeOpenAIServer, *, activities: int = 2) -> None:
+    """Both stages answer validly; together they make story_map_answer(activities=...)."""
+    server.script(completion(json.dumps(backbone_answer(activities=activities))), stage="backbone")
+    server.script(answer_stories, stage="stories")
+
+
+def misbehave(server: FakeOpenAIServer, stage: str, *replies: Callable[[dict], Reply], activities: int = 1) -> None:
+    """`stage` answers with each of `replies` in turn (the last again and again), each made from the valid answer
+    it stands for; the other stage answers validly."""
+    well_behaved(server, activities=activities)
+    if stage == "backbone":
+        server.script(*(make(backbone_answer(activities=activities)) for make in replies), stage="backbone")
+    else:
+        server.script(
+            *((lambda request, make=make: make(stories_answer(request))) for make in replies), stage="stories"
+        )

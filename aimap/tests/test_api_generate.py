@@ -33,6 +33,7 @@ GENERATION_FIELDS = {
     "started",
     "finished",
     "counts",
+    "progress",
 }
 
 
@@ -80,7 +81,7 @@ def map_counts(project):
 
 
 def fail_the_offline_provider(monkeypatch, message="The planner could not read this description."):
-    def refuse(self, description):
+    def refuse(self, description, **kwargs):
         raise ProviderError(message)
 
     monkeypatch.setattr(OfflineProvider, "generate", refuse)
@@ -126,6 +127,8 @@ def test_a_finished_generation_succeeded_with_the_offline_provider_and_counts_ma
     assert counts["steps"] > 0
     assert counts["stories"] > 0
     assert counts == map_counts(project)
+    total = counts["activities"]
+    assert body["progress"] == {"stage": "done", "activities_total": total, "activities_done": total}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -190,6 +193,7 @@ def test_a_provider_failure_is_recorded_and_leaves_the_map_as_it_was(
     body = owner_api.get(generation_url(generation_id)).json()
     assert body["status"] == "failed"
     assert body["error"] == "The planner could not read this description."
+    assert body["progress"] == {"stage": "backbone", "activities_total": None, "activities_done": 0}
     assert body["finished"] is not None
     assert map_counts(project) == before
     assert Activity.objects.get(project=project) == existing_map
@@ -210,7 +214,7 @@ def test_a_description_the_planner_cannot_read_fails_with_a_readable_error(
 def test_an_unexpected_error_fails_the_generation_with_a_general_message(
     owner_api, project, existing_map, monkeypatch, django_capture_on_commit_callbacks
 ):
-    def explode(self, description):
+    def explode(self, description, **kwargs):
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(OfflineProvider, "generate", explode)
@@ -280,6 +284,17 @@ def test_replace_keeps_a_snapshot_of_the_previous_map(
     assert snapshot.document["activities"][0]["steps"][0]["stories"][0]["title"] == "Handwritten story"
     assert snapshot.counts["activities"] == 1
     assert snapshot.counts["stories"] == 1
+
+
+def test_replacing_a_map_through_the_api_asks_for_no_confirmation(
+    owner_api, project, existing_map, django_capture_on_commit_callbacks
+):
+    # The page asks to tick a box; scripts replace maps as they always have.
+    response = generate_and_run(owner_api, project.pk, django_capture_on_commit_callbacks, {"mode": "replace"})
+
+    assert owner_api.get(generation_url(response.json()["id"])).json()["status"] == "succeeded"
+    assert not Activity.objects.filter(pk=existing_map.pk).exists()
+    assert MapSnapshot.objects.get().counts["activities"] == 1
 
 
 def test_replacing_an_empty_map_keeps_no_snapshot(owner_api, project, django_capture_on_commit_callbacks):
@@ -363,6 +378,22 @@ def test_another_users_project_answers_404_and_records_nothing(
 
 def test_an_unknown_project_answers_404(owner_api):
     assert generate(owner_api, 999_999).status_code == 404
+
+
+def test_the_schema_documents_the_progress_of_a_generation(api_client):
+    schema = api_client.get("/api/schema/", headers={"accept": "application/vnd.oai.openapi+json"}).json()
+    generation = schema["components"]["schemas"]["Generation"]["properties"]
+    assert generation["progress"]["readOnly"] is True
+    progress = schema["components"]["schemas"]["GenerationProgress"]
+    assert set(progress["properties"]) == {"stage", "activities_total", "activities_done"}
+    assert progress["properties"]["activities_total"]["nullable"] is True
+
+
+def test_the_schema_validates_without_a_warning(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "GenerationProgress" in (tmp_path / "schema.yml").read_text()
 
 
 def test_another_users_generation_answers_404(owner_api, outsider_api, project, django_capture_on_commit_callbacks):

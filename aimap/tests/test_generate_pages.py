@@ -64,10 +64,14 @@ def history_page(project_id):
     return f"/projects/{project_id}/history/"
 
 
-def post_generate(client, project_id, capture, *, description=VET_CLINIC, mode="replace"):
-    """Submit the form and let the in-process task run once the request commits; returns the redirect."""
+def post_generate(client, project_id, capture, *, description=VET_CLINIC, mode="replace", confirm=True):
+    """Submit the form (ticking the confirmation of Replace) and let the in-process task run once the request
+    commits; returns the redirect."""
+    data = {"description": description, "mode": mode}
+    if confirm:
+        data["confirm_replace"] = "on"
     with capture(execute=True):
-        response = client.post(generate_page(project_id), {"description": description, "mode": mode})
+        response = client.post(generate_page(project_id), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return response
 
@@ -79,7 +83,7 @@ def generation_path(response):
 
 
 def fail_the_offline_provider(monkeypatch, message):
-    def refuse(self, description):
+    def refuse(self, description, **kwargs):
         raise ProviderError(message)
 
     monkeypatch.setattr(OfflineProvider, "generate", refuse)
@@ -183,6 +187,59 @@ def test_append_from_the_form_keeps_the_existing_activities_first(
     assert not MapSnapshot.objects.exists()
 
 
+def test_a_map_with_activities_asks_to_confirm_replace_naming_what_it_holds(owner_client, project, existing_map):
+    story_services.activity_create(project=project, title="Second activity")
+
+    html = owner_client.get(generate_page(project.pk)).content.decode()
+
+    assert re.search(r'<input type="checkbox" name="confirm_replace" id="id_confirm_replace"', html), html
+    assert (
+        "Yes, replace the current map: 2 activities and 1 story. It is kept under “Earlier maps”, "
+        "where you can restore it."
+    ) in html
+    assert 'src="/static/js/generate.js"' in html
+
+
+def test_an_empty_map_asks_for_no_confirmation(owner_client, project):
+    html = owner_client.get(generate_page(project.pk)).content.decode()
+
+    assert "confirm_replace" not in html
+
+
+def test_replace_without_the_confirmation_is_refused_on_a_map_with_activities(
+    owner_client, project, existing_map, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(generate_page(project.pk), {"description": BAKERY, "mode": "replace"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_confirm_replace_error"' in html
+    assert "Tick the box to replace the current map, or choose to add the new activities after it." in html
+    assert "1 activity and 1 story" in html
+    assert escape(BAKERY) in html  # what was typed is kept
+    assert not Generation.objects.exists()
+    assert board_activity_titles(project) == ["Handwritten activity"]
+    assert not MapSnapshot.objects.exists()
+
+
+def test_replace_with_the_confirmation_replaces_and_keeps_the_earlier_map(
+    owner_client, project, existing_map, django_capture_on_commit_callbacks
+):
+    post_generate(owner_client, project.pk, django_capture_on_commit_callbacks, confirm=True)
+
+    assert Generation.objects.get().status == Generation.Status.SUCCEEDED
+    assert "Handwritten activity" not in board_activity_titles(project)
+    assert MapSnapshot.objects.get().counts["activities"] == 1
+
+
+def test_append_needs_no_confirmation(owner_client, project, existing_map, django_capture_on_commit_callbacks):
+    post_generate(owner_client, project.pk, django_capture_on_commit_callbacks, mode="append", confirm=False)
+
+    assert Generation.objects.get().status == Generation.Status.SUCCEEDED
+    assert board_activity_titles(project)[0] == "Handwritten activity"
+
+
 @pytest.mark.parametrize("description", ["", "   "])
 def test_an_empty_description_on_the_form_is_refused_with_a_message(owner_client, project, description):
     response = owner_client.post(generate_page(project.pk), {"description": description, "mode": "replace"})
@@ -262,6 +319,37 @@ def test_a_queued_generation_page_waits_and_polls_its_status(owner_client, proje
     assert "Your map was not changed." not in html
 
 
+def test_a_running_generation_page_shows_its_progress(owner_client, project):
+    response = owner_client.post(generate_page(project.pk), {"description": VET_CLINIC, "mode": "replace"})
+    path, _ = generation_path(response)
+    Generation.objects.update(
+        status=Generation.Status.RUNNING,
+        progress={"stage": "stories", "activities_total": 6, "activities_done": 3},
+    )
+
+    html = owner_client.get(path).content.decode()
+
+    assert "Backbone ready · stories for 3 of 6 activities" in html
+    assert re.search(r'<progress class="generation__bar"[^>]*max="6" value="3"\s*>', html), html
+    assert owner_client.get(f"{path}status/").json()["progress_text"] == (
+        "Backbone ready · stories for 3 of 6 activities"
+    )
+
+
+def test_the_backbone_stage_page_hides_the_progress_bar(owner_client, project):
+    response = owner_client.post(generate_page(project.pk), {"description": VET_CLINIC, "mode": "replace"})
+    path, _ = generation_path(response)
+    Generation.objects.update(
+        status=Generation.Status.RUNNING,
+        progress={"stage": "backbone", "activities_total": None, "activities_done": 0},
+    )
+
+    html = owner_client.get(path).content.decode()
+
+    assert "Drafting the backbone: personas, releases, activities and their steps." in html
+    assert re.search(r'<progress class="generation__bar"[^>]*hidden', html), html
+
+
 def test_the_status_of_a_queued_generation(owner_client, project):
     response = owner_client.post(generate_page(project.pk), {"description": VET_CLINIC, "mode": "replace"})
     path, _ = generation_path(response)
@@ -269,7 +357,14 @@ def test_the_status_of_a_queued_generation(owner_client, project):
     response = owner_client.get(f"{path}status/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "queued", "error": "", "finished": False, "next": path}
+    assert response.json() == {
+        "status": "queued",
+        "error": "",
+        "finished": False,
+        "progress": {"stage": "queued", "activities_total": None, "activities_done": 0},
+        "progress_text": "Waiting for a free worker.",
+        "next": path,
+    }
 
 
 def test_the_status_of_a_succeeded_generation(owner_client, project, django_capture_on_commit_callbacks):
@@ -279,7 +374,15 @@ def test_the_status_of_a_succeeded_generation(owner_client, project, django_capt
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "succeeded", "error": "", "finished": True, "next": path}
+    total = Activity.objects.filter(project=project).count()
+    assert response.json() == {
+        "status": "succeeded",
+        "error": "",
+        "finished": True,
+        "progress": {"stage": "done", "activities_total": total, "activities_done": total},
+        "progress_text": "Map ready · putting it on the board…",
+        "next": path,
+    }
 
 
 def test_the_status_of_a_failed_generation_carries_its_error(
@@ -294,6 +397,8 @@ def test_the_status_of_a_failed_generation_carries_its_error(
         "status": "failed",
         "error": "The planner is out of ideas.",
         "finished": True,
+        "progress": {"stage": "backbone", "activities_total": None, "activities_done": 0},
+        "progress_text": "",
         "next": path,
     }
 

@@ -11,16 +11,20 @@ from django.core.exceptions import ValidationError
 from aimap import services
 from aimap.document import GENERATED_LIMITS, document_counts, document_parse
 from aimap.models import Generation, MapSnapshot
-from aimap.offline import plan_map
+from aimap.planner import plan_map
 from aimap.providers import ProviderError
 from aimap.selectors import document_from_map
 from aimap.tests.fake_openai import (
+    backbone_answer,
     closed_port,
     completion,
     delay,
     error,
     fake_openai_server,  # noqa: F401 - the `fake_openai` fixture
+    misbehave,
+    stories_answer,
     story_map_answer,
+    well_behaved,
 )
 from projects.services import project_create
 from stories import services as board
@@ -85,17 +89,24 @@ def assert_positions_gapless(project) -> None:
 def test_a_requested_generation_runs_once_committed_and_writes_the_map(
     fake_openai, owner, project, django_capture_on_commit_callbacks
 ):
-    fake_openai.script(delay(0.1, completion(answer(story_map_answer()), prompt_tokens=812, completion_tokens=2048)))
+    backbone = completion(answer(backbone_answer()), prompt_tokens=800, completion_tokens=2000)
+    fake_openai.script(delay(0.1, backbone), stage="backbone")
+    fake_openai.script(
+        lambda request: completion(answer(stories_answer(request)), prompt_tokens=6, completion_tokens=24),
+        stage="stories",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_request(user=owner, project=project, description=DESCRIPTION)
         assert generation.status == Generation.Status.QUEUED
+        assert generation.progress == {"stage": "queued", "activities_total": None, "activities_done": 0}
         assert fake_openai.calls == 0  # nothing runs before the commit
     generation.refresh_from_db()
 
     expected = document_parse(story_map_answer(), limits=GENERATED_LIMITS)
     assert generation.status == Generation.Status.SUCCEEDED, generation.error
     assert generation.error == ""
-    assert fake_openai.calls == 1
+    assert [request.stage for request in fake_openai.requests] == ["backbone", "stories", "stories"]
+    assert generation.progress == {"stage": "done", "activities_total": 2, "activities_done": 2}
     assert Activity.objects.filter(project=project).count() == 2
     assert Step.objects.filter(project=project).count() == 4
     assert Story.objects.filter(project=project).count() == 8
@@ -117,7 +128,7 @@ def test_a_requested_generation_runs_once_committed_and_writes_the_map(
 
 
 def test_the_description_defaults_to_the_projects_own(fake_openai, owner, project, django_capture_on_commit_callbacks):
-    fake_openai.script(completion(answer(story_map_answer())))
+    well_behaved(fake_openai)
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_request(user=owner, project=project)
     generation.refresh_from_db()
@@ -129,33 +140,75 @@ def test_the_description_defaults_to_the_projects_own(fake_openai, owner, projec
 # --- Failures leave the map alone -----------------------------------------------------------
 
 
+def never_valid(document: dict):
+    return completion('{"title": "Vet clinic", "activities": "lots", "steps": "lots"}')
+
+
+def cut_off(document: dict):
+    return completion(answer(document)[:80], finish_reason="length")
+
+
+def oversized(document: dict):
+    if "activities" in document:
+        return completion(answer(backbone_answer(activities=21)))
+    document["steps"][0]["stories"] = [{"title": f"Card {index}"} for index in range(501)]
+    return completion(answer(document))
+
+
 FAILURES = {
-    "never-valid": ([completion('{"title": "Vet clinic", "activities": "lots"}')], 0, "valid story map"),
-    "http-500": ([error(500, "upstream exploded")], 0, "error (500)"),
-    "timeout": ([delay(1.5, completion(answer(story_map_answer())))], 0.5, "did not answer within 0.5 seconds"),
-    "oversized": ([completion(answer(story_map_answer(activities=21)))], 0, "at most 20"),
+    "never-valid": (never_valid, 0, "after 3 attempts. Last problem: "),
+    "cut-off": (cut_off, 0, "the answer was cut off"),
+    "http-500": (lambda document: error(500, "upstream exploded"), 0, "error (500)"),
+    "timeout": (lambda document: delay(1.5, completion(answer(document))), 0.5, "did not answer within 0.5 seconds"),
+    "oversized": (oversized, 0, "at most 500 are allowed"),
 }
+LABELS = {"backbone": "Backbone: ", "stories": "Stories for “Activity 0”: "}
 
 
 @pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
+@pytest.mark.parametrize("stage", ["backbone", "stories"])
 @pytest.mark.parametrize("mode", ["replace", "append"])
 def test_a_failed_generation_leaves_the_map_as_it_was_and_says_why(
-    fake_openai, settings, owner, project, django_capture_on_commit_callbacks, failure, mode
+    fake_openai, settings, owner, project, django_capture_on_commit_callbacks, failure, stage, mode
 ):
-    replies, timeout, expected_error = failure
+    reply, timeout, expected_error = failure
     if timeout:
         settings.AI_TIMEOUT = timeout
-    fake_openai.script(*replies)
+    misbehave(fake_openai, stage, reply)
+    if stage == "backbone" and reply is oversized:
+        expected_error = "at most 20 are allowed"
     before = document_from_map(project=project)
 
     generation = generate(owner, project, mode=mode, capture=django_capture_on_commit_callbacks)
 
-    assert fake_openai.calls >= 1
+    assert fake_openai.requests_for(stage)
     assert generation.status == Generation.Status.FAILED
+    assert generation.error.startswith(LABELS[stage]), generation.error
     assert expected_error in generation.error
     assert "Traceback" not in generation.error and 'File "' not in generation.error
     assert generation.counts == {}
     assert generation.finished is not None
+    assert generation.progress["stage"] == stage  # where it stopped
+    assert document_from_map(project=project) == before
+    assert not MapSnapshot.objects.filter(project=project).exists()
+
+
+def test_one_failed_activity_of_several_leaves_the_map_as_it_was(
+    fake_openai, settings, owner, project, django_capture_on_commit_callbacks
+):
+    def stories(request):
+        if request.activity["title"] == "Activity 2":
+            return completion('{"steps": []}')
+        return completion(answer(stories_answer(request)))
+
+    fake_openai.script(completion(answer(backbone_answer(activities=4))), stage="backbone")
+    fake_openai.script(stories, stage="stories")
+    before = document_from_map(project=project)
+
+    generation = generate(owner, project, capture=django_capture_on_commit_callbacks)
+
+    assert generation.status == Generation.Status.FAILED
+    assert generation.error.startswith("Stories for “Activity 2”: the model did not return valid stories")
     assert document_from_map(project=project) == before
     assert not MapSnapshot.objects.filter(project=project).exists()
 
@@ -166,12 +219,13 @@ def test_a_failed_generation_leaves_the_map_as_it_was_and_says_why(
 def test_the_same_request_again_is_answered_from_the_cache(
     fake_openai, owner, project, django_capture_on_commit_callbacks
 ):
-    fake_openai.script(completion(answer(story_map_answer())))
+    well_behaved(fake_openai)
     first = generate(owner, project, capture=django_capture_on_commit_callbacks)
-    assert fake_openai.calls == 1
+    assert fake_openai.calls == 3
     second = generate(owner, project, capture=django_capture_on_commit_callbacks)
-    assert fake_openai.calls == 1
+    assert fake_openai.calls == 3  # the assembled map was cached, not the stages
     assert (first.cached, second.cached) == (False, True)
+    assert second.progress == {"stage": "done", "activities_total": 2, "activities_done": 2}
     assert second.status == Generation.Status.SUCCEEDED
     assert second.prompt_hash == first.prompt_hash
     assert second.counts == first.counts
@@ -439,3 +493,151 @@ def test_a_restore_keeps_what_was_done(project):
     assert set(Story.objects.filter(project=project).values_list("status", flat=True)) == {"todo"}
     services.snapshot_restore(snapshot=MapSnapshot.objects.get(project=project))
     assert set(Story.objects.filter(project=project).values_list("status", flat=True)) == {"done"}
+
+
+# --- Appending joins what the map already has -------------------------------------------------
+
+
+def story(title: str, release: str | None = None) -> dict:
+    return {"title": title, "release": release}
+
+
+def appended(activities: list[dict]) -> dict:
+    return document_parse({"releases": [{"name": "MVP"}], "activities": activities}, limits=GENERATED_LIMITS)
+
+
+def board_of(project) -> dict:
+    """{activity: {step: {release name or None: [story titles in order]}}}, in board order."""
+    board_map: dict = {}
+    for activity in Activity.objects.filter(project=project).order_by("position"):
+        steps = board_map.setdefault(activity.title, {})
+        for step in activity.steps.order_by("position"):
+            cells = steps.setdefault(step.title, {})
+            for card in step.stories.select_related("release").order_by("position"):
+                cells.setdefault(card.release.name if card.release else None, []).append(card.title)
+    return board_map
+
+
+def test_append_joins_an_activity_and_a_step_of_the_same_title_instead_of_repeating_them(project):
+    document = appended(
+        [
+            {
+                "title": "  check   IN ",
+                "steps": [
+                    {"title": "ARRIVE", "stories": [story("Show the booking", "MVP"), story("Wait in line")]},
+                    {"title": "Sit down", "stories": [story("Pick a chair")]},
+                ],
+            },
+            {"title": "Aftercare", "steps": [{"title": "Get a reminder", "stories": [story("Text me", "MVP")]}]},
+        ]
+    )
+
+    services.map_apply_document(project=project, document=document, mode="append", snapshot_reason="")
+
+    assert board_of(project) == {
+        "Check in": {
+            "Arrive": {"mvp": ["Scan the QR code", "Show the booking"], None: ["Ring the bell", "Wait in line"]},
+            "Sit down": {None: ["Pick a chair"]},
+        },
+        "Pay": {"Pay at the desk": {"mvp": ["Pay by card"]}},
+        "Aftercare": {"Get a reminder": {"mvp": ["Text me"]}},
+    }
+    assert Activity.objects.filter(project=project).count() == 3
+    assert [release.name for release in Release.objects.filter(project=project)] == ["mvp"]
+    assert_positions_gapless(project)
+
+
+def test_append_keeps_the_existing_titles_and_descriptions_of_what_it_joins(project):
+    Activity.objects.filter(project=project, title="Pay").update(description="At the front desk")
+    document = appended([{"title": "PAY", "description": "Online", "steps": [{"title": "pay AT the desk"}]}])
+
+    services.map_apply_document(project=project, document=document, mode="append", snapshot_reason="")
+
+    pay = Activity.objects.get(project=project, title="Pay")
+    assert pay.description == "At the front desk"
+    assert list(pay.steps.values_list("title", flat=True)) == ["Pay at the desk"]
+
+
+def test_a_document_is_written_as_it_is_even_when_it_repeats_a_title(project):
+    # Only what the map already held is joined: a document's own activities stay as it has them.
+    document = appended(
+        [
+            {"title": "New", "steps": [{"title": "One", "stories": [story("A")]}]},
+            {"title": "New", "steps": [{"title": "One", "stories": [story("B")]}]},
+        ]
+    )
+
+    services.map_apply_document(project=project, document=document, mode="append", snapshot_reason="")
+
+    assert list(Activity.objects.filter(project=project).values_list("title", flat=True)) == [
+        "Check in",
+        "Pay",
+        "New",
+        "New",
+    ]
+    assert_positions_gapless(project)
+
+
+def test_replace_and_restore_keep_activities_of_the_same_title_apart(project):
+    board.activity_create(project=project, title="check in")
+    before = document_from_map(project=project)
+    services.map_apply_document(project=project, document=appended([]), mode="replace", snapshot_reason="test")
+
+    services.snapshot_restore(snapshot=MapSnapshot.objects.get(project=project))
+
+    assert document_from_map(project=project) == before
+    assert Activity.objects.filter(project=project, title__iexact="check in").count() == 2
+
+
+def test_a_generation_appended_to_a_map_joins_its_activities(
+    fake_openai, owner, project, django_capture_on_commit_callbacks
+):
+    backbone = backbone_answer(activities=2)
+    backbone["activities"][0]["title"] = "Check In"
+    backbone["activities"][0]["steps"][0]["title"] = "arrive"
+    fake_openai.script(completion(answer(backbone)), stage="backbone")
+    fake_openai.script(lambda request: completion(answer(stories_answer(request))), stage="stories")
+
+    generation = generate(owner, project, mode="append", capture=django_capture_on_commit_callbacks)
+
+    assert generation.status == Generation.Status.SUCCEEDED, generation.error
+    titles = list(Activity.objects.filter(project=project).order_by("position").values_list("title", flat=True))
+    assert titles == ["Check in", "Pay", "Activity 1"]
+    check_in = board_of(project)["Check in"]
+    assert list(check_in) == ["Arrive", "Step 0.1"]
+    assert check_in["Arrive"]["mvp"] == ["Scan the QR code", "Story arrive.must"]
+    assert check_in["Arrive"][None] == ["Ring the bell"]
+    assert check_in["Arrive"]["Release 2"] == ["Story arrive.could"]
+    assert_positions_gapless(project)
+
+
+def many_stories(count: int) -> dict:
+    return appended(
+        [
+            {
+                "title": "Check in",
+                "steps": [
+                    {"title": "Arrive", "stories": [story(f"Arrive {n}", "MVP") for n in range(count)]},
+                    {"title": "Queue", "stories": [story(f"Queue {n}") for n in range(count)]},
+                ],
+            },
+            {"title": "Leave", "steps": [{"title": "Go", "stories": [story(f"Go {n}") for n in range(count)]}]},
+        ]
+    )
+
+
+@pytest.mark.parametrize("mode", ["append", "replace"])
+def test_applying_a_document_takes_as_many_queries_for_many_stories_as_for_few(project, mode):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counted = []
+    for count in (1, 150):
+        services.map_apply_document(project=project, document=many_stories(1), mode="replace", snapshot_reason="reset")
+        with CaptureQueriesContext(connection) as queries:
+            services.map_apply_document(project=project, document=many_stories(count), mode=mode, snapshot_reason="x")
+        counted.append(len(queries))
+    assert counted[0] == counted[1], counted
+    assert Story.objects.filter(project=project, title__startswith="Arrive ").count() == (
+        150 if mode == "replace" else 151
+    )

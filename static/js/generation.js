@@ -1,4 +1,4 @@
-// Follows an AI map generation until it ends, then shows its outcome.
+// Follows an AI map generation until it ends, showing its progress as stages finish, then its outcome.
 (function () {
   "use strict";
   var page = document.querySelector(".generation[data-status-url]");
@@ -6,6 +6,19 @@
     return;
   }
   var text = page.querySelector(".generation__text");
+  var bar = page.querySelector(".generation__bar");
+
+  function show(data) {
+    if (data.progress_text) {
+      text.textContent = data.progress_text;
+    }
+    var progress = data.progress || {};
+    if (bar && progress.stage === "stories" && progress.activities_total) {
+      bar.max = progress.activities_total;
+      bar.value = progress.activities_done || 0;
+      bar.hidden = false;
+    }
+  }
 
   function poll() {
     fetch(page.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -15,9 +28,7 @@
           window.location.assign(data.next);
           return;
         }
-        if (data.status === "running") {
-          text.textContent = "Working on it: reading the description and building the map.";
-        }
+        show(data);
         window.setTimeout(poll, 1000);
       })
       .catch(function () {

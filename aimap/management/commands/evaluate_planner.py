@@ -19,8 +19,19 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help="Print the report as JSON instead of a table."
         )
         parser.add_argument("--file", type=Path, help="Evaluate this description file too (plain text).")
+        parser.add_argument(
+            "--markdown",
+            type=Path,
+            metavar="DIR",
+            help="Also write each sample named by --sample as a Markdown map into DIR (e.g. docs/samples).",
+        )
+        parser.add_argument(
+            "--sample", action="append", default=[], help="A sample for --markdown, by file name without .txt."
+        )
 
-    def handle(self, *args, as_json: bool, file: Path | None, **options) -> None:
+    def handle(
+        self, *args, as_json: bool, file: Path | None, markdown: Path | None, sample: list[str], **options
+    ) -> None:
         descriptions = samples()
         if file is not None:
             try:
@@ -37,6 +48,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot import the planner (aimap.planner.plan_map): {error}") from error
 
         report = evaluate(descriptions, plan_map)
+        if markdown is not None:
+            self._write_markdown(markdown, sample, descriptions, plan_map)
         if as_json:
             self.stdout.write(json.dumps(report_data(report), indent=2, ensure_ascii=False))
             return
@@ -48,3 +61,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("\nPlanner time per map: no map was planned.")
+
+    def _write_markdown(self, folder: Path, names: list[str], descriptions: dict[str, str], plan_map) -> None:
+        from aimap.exports import document_to_markdown
+
+        unknown = sorted(set(names) - set(descriptions))
+        if unknown or not names:
+            raise CommandError(f"--markdown needs --sample names of samples; unknown: {', '.join(unknown) or '(none)'}")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            path = folder / f"{name}.md"
+            path.write_text(document_to_markdown(plan_map(descriptions[name])), encoding="utf-8")
+            self.stderr.write(f"Wrote {path}")
