@@ -76,6 +76,18 @@ def outsider(db):
 
 
 @pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
+
+
+@pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 
@@ -111,6 +123,17 @@ def frozen_ratelimit_clock(monkeypatch):
     now = 1_900_000_000.0
     monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
     return now
+
+
+def assert_admin_offers_no_add(admin_client, model: str) -> None:
+    """The admin lists `model` ("app_label/model_name") on its index and its own page, but never offers to add one."""
+    listing = admin_client.get(f"/admin/{model}/").content.decode()
+
+    assert f'href="/admin/{model}/add/"' not in listing
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 403
+    index = admin_client.get("/admin/").content.decode()
+    assert f'href="/admin/{model}/"' in index
+    assert f'href="/admin/{model}/add/"' not in index
 
 
 # --- Browser tests ------------------------------------------------------------

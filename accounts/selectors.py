@@ -23,8 +23,8 @@ def user_from_uidb64(uidb64: str) -> User | None:
 
 def user_data_export(*, user: User) -> dict:
     """Everything Mapwright holds about `user`, as JSON-ready data: the account and every project's map."""
-    from aimap.selectors import document_from_map  # accounts sits below the apps that hold maps
-    from projects.access import projects_for_user
+    from projects.access import projects_for_user  # accounts sits below the apps that hold maps
+    from stories.selectors import document_from_map
 
     projects = [
         {"name": project.name, "created": project.created.isoformat(), "map": document_from_map(project=project)}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Generation, MapSnapshot
+from .models import Generation
 
 
 @admin.register(Generation)
@@ -22,17 +22,6 @@ class GenerationAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "project__name", "prompt_hash", "error")
     date_hierarchy = "created"
     readonly_fields = [field.name for field in Generation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(MapSnapshot)
-class MapSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("created", "project", "reason")
-    list_select_related = ("project",)
-    search_fields = ("project__name", "reason")
-    readonly_fields = ("project", "reason", "document", "counts", "created")
 
     def has_add_permission(self, request):
         return False

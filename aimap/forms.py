@@ -49,32 +49,3 @@ class GenerateMapForm(forms.Form):
                 "Tick the box to replace the current map, or choose to add the new activities after it.",
             )
         return cleaned
-
-
-IMPORT_HELP = (
-    "A story map document (.json, as exported), a spreadsheet CSV with the columns Activity, Step, Story, "
-    "Description, Release, Priority, Estimate, or a Jira CSV exported by Mapwright. At most 5 MB."
-)
-
-
-class ImportNewProjectForm(forms.Form):
-    file = forms.FileField(label="File", help_text=IMPORT_HELP)
-    name = forms.CharField(
-        label="Project name",
-        max_length=120,
-        required=False,
-        help_text="Leave empty to use the document's title, or the file's name.",
-    )
-
-
-class ImportIntoProjectForm(forms.Form):
-    file = forms.FileField(label="File", help_text=IMPORT_HELP)
-    mode = forms.ChoiceField(
-        label="What to do with the current map",
-        choices=[
-            (Generation.Mode.REPLACE, "Replace it (it is kept under Earlier maps, and you can restore it)"),
-            (Generation.Mode.APPEND, "Add the imported activities after it"),
-        ],
-        initial=Generation.Mode.REPLACE,
-        widget=forms.RadioSelect,
-    )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from projects.models import Project
+from stories.models import MapMode
 
 
 def initial_progress() -> dict:
@@ -20,9 +21,7 @@ class Generation(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    class Mode(models.TextChoices):
-        REPLACE = "replace", "Replace the map"
-        APPEND = "append", "Add to the map"
+    Mode = MapMode  # a generation writes its map the way an import does: replace or append
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
@@ -74,19 +73,3 @@ class Generation(models.Model):
         if stage == "backbone":
             return "Drafting the backbone: personas, releases, activities and their steps."
         return "Working on it: reading the description and building the map."
-
-
-class MapSnapshot(models.Model):
-    """A project's whole map as a story map document, kept before it was replaced."""
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
-    reason = models.CharField(max_length=200)
-    document = models.JSONField()
-    counts = models.JSONField(default=dict)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.project} · {self.reason}"

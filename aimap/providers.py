@@ -19,8 +19,8 @@ from typing import Any
 import openai
 from django.conf import settings
 
-from .document import GENERATED_LIMITS, DocumentInvalid, document_parse
-from .planner import plan_map
+from stories.document import GENERATED_LIMITS, DocumentInvalid, document_parse
+
 from .stages import (
     BACKBONE_JSON_SCHEMA,
     BACKBONE_SCHEMA_NAME,
@@ -82,6 +82,9 @@ class OfflineProvider:
     model = "planner-v2"
 
     def generate(self, description: str, *, progress: Progress | None = None) -> ProviderResult:
+        # Imported here: the tagger's packages take a moment to load, and most processes never plan a map.
+        from .planner import plan_map
+
         try:
             document = document_parse(plan_map(description), limits=GENERATED_LIMITS)
         except (ValueError, DocumentInvalid) as error:

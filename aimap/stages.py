@@ -12,22 +12,18 @@ model can be told what to correct. The assembled map goes through
 import copy
 from typing import Any
 
-from .document import (
+from stories.document import (
     DOCUMENT_JSON_SCHEMA,
     GENERATED_LIMITS,
     MAX_PROBLEMS,
     DocumentInvalid,
     DocumentLimits,
     document_parse,
+    title_key,
 )
 
 BACKBONE_SCHEMA_NAME = "story_map_backbone"
 STORIES_SCHEMA_NAME = "story_map_stories"
-
-
-def title_key(title: str) -> str:
-    """What makes two titles the same: case and spacing do not."""
-    return " ".join(title.split()).casefold()
 
 
 class StageInvalid(Exception):

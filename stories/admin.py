@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Activity, Persona, Release, Step, Story
+from .models import Activity, MapSnapshot, Persona, Release, Step, Story
 
 
 class MapObjectAdmin(admin.ModelAdmin):
@@ -75,3 +75,14 @@ class StoryAdmin(MapObjectAdmin):
         if change:
             obj.version += 1  # so that an editor open on the board sees the change
         super().save_model(request, obj, form, change)
+
+
+@admin.register(MapSnapshot)
+class MapSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("created", "project", "reason")
+    list_select_related = ("project",)
+    search_fields = ("project__name", "reason")
+    readonly_fields = ("project", "reason", "document", "counts", "created")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import TEXT_MAX, TITLE_MAX, Persona, Release, Step, Story
+from .models import TEXT_MAX, TITLE_MAX, MapMode, Persona, Release, Step, Story
 
 
 def lines_of(text: str) -> list[str]:
@@ -85,3 +85,32 @@ class StoryForm(forms.Form):
 
     def clean_acceptance_criteria(self) -> list[str]:
         return lines_of(self.cleaned_data["acceptance_criteria"])
+
+
+IMPORT_HELP = (
+    "A story map document (.json, as exported), a spreadsheet CSV with the columns Activity, Step, Story, "
+    "Description, Release, Priority, Estimate, or a Jira CSV exported by Mapwright. At most 5 MB."
+)
+
+
+class ImportNewProjectForm(forms.Form):
+    file = forms.FileField(label="File", help_text=IMPORT_HELP)
+    name = forms.CharField(
+        label="Project name",
+        max_length=120,
+        required=False,
+        help_text="Leave empty to use the document's title, or the file's name.",
+    )
+
+
+class ImportIntoProjectForm(forms.Form):
+    file = forms.FileField(label="File", help_text=IMPORT_HELP)
+    mode = forms.ChoiceField(
+        label="What to do with the current map",
+        choices=[
+            (MapMode.REPLACE, "Replace it (it is kept under Earlier maps, and you can restore it)"),
+            (MapMode.APPEND, "Add the imported activities after it"),
+        ],
+        initial=MapMode.REPLACE,
+        widget=forms.RadioSelect,
+    )

@@ -15,6 +15,13 @@ TITLE_MAX = 200
 TEXT_MAX = 4_000
 
 
+class MapMode(models.TextChoices):
+    """What writing a story map document into a project does with the map already there."""
+
+    REPLACE = "replace", "Replace the map"
+    APPEND = "append", "Add to the map"
+
+
 class Persona(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="personas")
     name = models.CharField(max_length=TITLE_MAX, validators=[MinLengthValidator(1)])
@@ -106,3 +113,19 @@ class Story(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MapSnapshot(models.Model):
+    """A project's whole map as a story map document, kept before it was replaced."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
+    reason = models.CharField(max_length=200)
+    document = models.JSONField()
+    counts = models.JSONField(default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.reason}"

@@ -1,23 +1,28 @@
-"""Writes to a story map. Pages, the board and the API all call these.
+"""Writes to a story map. Pages, the board, the API, imports and AI generation all call these.
 
 Every write locks its project first, so two writes to one map never
 interleave and positions stay gapless (0, 1, 2, …) within each group:
 activities of a project, steps of an activity, releases and personas of a
 project, stories of a step by release cell. Errors are ValidationErrors keyed
-by the field the caller sent.
+by the field the caller sent. A whole map is written from a story map document
+(`map_apply_document`), which replacing keeps as a snapshot first.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
+from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Max, Model, QuerySet
 
+from accounts.models import User
 from projects.models import Project
-from projects.services import project_lock
+from projects.services import project_create, project_lock
 
-from .models import Activity, Persona, Release, Step, Story
+from .document import document_counts, title_key
+from .models import Activity, MapMode, MapSnapshot, Persona, Release, Step, Story
+from .selectors import document_from_map
 
 CRITERION_MAX = 500
 CRITERIA_MAX = 50
@@ -385,3 +390,168 @@ def story_delete(*, story: Story) -> None:
     step_id, release_id = story.step_id, story.release_id
     story.delete()
     _close_gap(Story.objects.filter(step_id=step_id, release_id=release_id))
+
+
+# --- Whole maps: documents, snapshots, imports ---------------------------------------
+
+
+def _clear_map(*, project: Project) -> None:
+    Story.objects.filter(project=project).delete()
+    Step.objects.filter(project=project).delete()
+    Activity.objects.filter(project=project).delete()
+    Release.objects.filter(project=project).delete()
+    Persona.objects.filter(project=project).delete()
+
+
+def _named[M: Release | Persona](
+    *, model: type[M], project: Project, field: str, items: list[dict], extra: tuple[str, ...]
+) -> dict[str, M]:
+    """Existing rows of `model` by lower-cased name, plus new ones for the names not there yet."""
+    existing = {getattr(row, field).lower(): row for row in model.objects.filter(project=project)}
+    start = len(existing)
+    new = []
+    for item in items:
+        if item[field].lower() not in existing:
+            row = model(project=project, position=start + len(new), **{name: item[name] for name in (field, *extra)})
+            new.append(row)
+            existing[item[field].lower()] = row
+    model.objects.bulk_create(new)
+    return existing
+
+
+def _next_position[R: Model](rows: Iterable[R], key: Callable[[R], Hashable]) -> dict:
+    """The first free position after the rows of each group (`key` of a row)."""
+    following: dict = {}
+    for row in rows:
+        following[key(row)] = max(following.get(key(row), 0), row.position + 1)
+    return following
+
+
+@transaction.atomic
+def map_apply_document(*, project: Project, document: dict, mode: str, snapshot_reason: str) -> dict[str, int]:
+    """Write a validated document into the project's map: replace it (keeping a snapshot) or append to it.
+
+    Appending never repeats an activity the map already has under the same
+    title (case and spacing aside): the document's steps join that activity,
+    and the stories of a step it already has join that step, after its own.
+    The document itself is written as it is. The number of queries does not
+    grow with the document (bulk writes).
+    """
+    project_lock(project)
+    if mode == MapMode.REPLACE:
+        current = document_from_map(project=project)
+        if current["activities"] or current["releases"] or current["personas"]:
+            MapSnapshot.objects.create(
+                project=project, reason=snapshot_reason, document=current, counts=document_counts(current)
+            )
+        _clear_map(project=project)
+    releases = _named(model=Release, project=project, field="name", items=document["releases"], extra=("goal",))
+    personas = _named(
+        model=Persona, project=project, field="name", items=document["personas"], extra=("description", "goals")
+    )
+
+    # What the map held before: the activities and steps an appended one joins, by title.
+    old_activities = list(Activity.objects.filter(project=project).order_by("position", "pk"))
+    old_steps = list(Step.objects.filter(project=project).order_by("position", "pk"))
+    activity_by_title: dict[str, Activity] = {}
+    for activity in old_activities:
+        activity_by_title.setdefault(title_key(activity.title), activity)
+    step_by_title: dict[tuple[int, str], Step] = {}
+    for step in old_steps:
+        step_by_title.setdefault((step.activity_id, title_key(step.title)), step)
+    next_activity = max((activity.position + 1 for activity in old_activities), default=0)
+    next_step = _next_position(old_steps, lambda step: step.activity_id)
+
+    activity_rows, new_activities = [], []
+    for item in document["activities"]:
+        row = activity_by_title.get(title_key(item["title"]))
+        if row is None:
+            row = Activity(
+                project=project, title=item["title"], description=item["description"], position=next_activity
+            )
+            next_activity += 1
+            new_activities.append(row)
+        activity_rows.append(row)
+    Activity.objects.bulk_create(new_activities)
+
+    step_rows, new_steps = [], []
+    for activity, source in zip(activity_rows, document["activities"], strict=True):
+        for item in source["steps"]:
+            row = step_by_title.get((activity.pk, title_key(item["title"])))
+            if row is None:
+                position = next_step.get(activity.pk, 0)
+                next_step[activity.pk] = position + 1
+                row = Step(
+                    project=project,
+                    activity=activity,
+                    title=item["title"],
+                    description=item["description"],
+                    position=position,
+                )
+                new_steps.append(row)
+            step_rows.append(row)
+    Step.objects.bulk_create(new_steps)
+
+    # Stories go after those already in their cell (step and release) of a step that was joined.
+    joined = {step.pk for step in old_steps} & {step.pk for step in step_rows}
+    next_story: dict[tuple[int, int | None], int] = {}
+    if joined:
+        cells = Story.objects.filter(step_id__in=joined).order_by().values("step_id", "release_id")
+        for cell in cells.annotate(last=Max("position")):
+            next_story[(cell["step_id"], cell["release_id"])] = cell["last"] + 1
+    sources = [step for activity in document["activities"] for step in activity["steps"]]
+    stories = []
+    for step, source in zip(step_rows, sources, strict=True):
+        for item in source["stories"]:
+            release = releases[item["release"].lower()] if item["release"] else None
+            persona = personas[item["persona"].lower()] if item["persona"] else None
+            cell = (step.pk, release.pk if release else None)
+            position = next_story.get(cell, 0)
+            next_story[cell] = position + 1
+            stories.append(
+                Story(
+                    project=project,
+                    step=step,
+                    release=release,
+                    persona=persona,
+                    title=item["title"],
+                    description=item["description"],
+                    acceptance_criteria=item["acceptance_criteria"],
+                    priority=item["priority"] or Story.Priority.SHOULD,
+                    status=item["status"],
+                    estimate=item["estimate"],
+                    position=position,
+                )
+            )
+    Story.objects.bulk_create(stories, batch_size=500)
+    project.save(update_fields=["updated"])
+    return document_counts(document)
+
+
+@transaction.atomic
+def snapshot_restore(*, snapshot: MapSnapshot) -> dict[str, int]:
+    """Put a snapshot's map back; the map it replaces becomes a snapshot in turn."""
+    return map_apply_document(
+        project=snapshot.project,
+        document=snapshot.document,
+        mode=MapMode.REPLACE,
+        snapshot_reason="Before restoring an earlier map",
+    )
+
+
+@transaction.atomic
+def project_import(*, owner: User, document: dict, name: str = "", filename: str = "") -> Project:
+    """A new project holding the imported map, named by `name`, else the document's title, else the file's name."""
+    title = name.strip() or document["title"] or PurePath(filename).stem or "Imported story map"
+    project = project_create(owner=owner, name=title[:120], description=document["description"])
+    map_apply_document(project=project, document=document, mode=MapMode.APPEND, snapshot_reason="")
+    return project
+
+
+@transaction.atomic
+def map_import(*, project: Project, document: dict, mode: str) -> Project:
+    """Import into an existing project: replace its map (keeping a snapshot) or append to it."""
+    if mode not in MapMode.values:
+        raise ValidationError({"mode": "Choose replace or append."})
+    map_apply_document(project=project, document=document, mode=mode, snapshot_reason="Before an import")
+    return project

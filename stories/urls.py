@@ -26,4 +26,9 @@ urlpatterns = [
     path("board/steps/<int:pk>/move/", views.StepMoveView.as_view(), name="step-move"),
     path("board/activities/<int:pk>/move/", views.ActivityMoveView.as_view(), name="activity-move"),
     path("board/releases/<int:pk>/move/", views.ReleaseMoveView.as_view(), name="release-move"),
+    path("projects/<int:project_id>/history/", views.MapHistoryView.as_view(), name="history"),
+    path("projects/<int:project_id>/export/", views.ExportView.as_view(), name="export"),
+    path("projects/<int:project_id>/import/", views.ImportIntoProjectView.as_view(), name="import"),
+    path("projects/import/", views.ImportNewProjectView.as_view(), name="import-new"),
+    path("snapshots/<int:snapshot_id>/restore/", views.SnapshotRestoreView.as_view(), name="snapshot-restore"),
 ]

@@ -1,4 +1,4 @@
-"""The board: the story map page and the writes it makes.
+"""The board: the story map page and the writes it makes; then the whole map's pages: earlier maps, export, import.
 
 Adds, edits and deletes are plain form posts that come back to the board, so
 they work without JavaScript. Moves (drag and drop, keyboard) are small JSON
@@ -14,20 +14,32 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
 from accounts.forms import add_service_errors
 from config.ratelimit import RateLimited, enforce_rate_limit
-from projects.access import map_object_get_for_user, project_get_for_user
+from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
 from projects.models import Project
 
 from . import services
-from .forms import ActivityForm, PersonaForm, ReleaseForm, StepForm, StoryForm, StoryTitleForm
-from .models import Activity, Persona, Release, Step, Story
-from .selectors import story_map_get
+from .document import DocumentInvalid
+from .exports import EPIC_LEVELS
+from .forms import (
+    ActivityForm,
+    ImportIntoProjectForm,
+    ImportNewProjectForm,
+    PersonaForm,
+    ReleaseForm,
+    StepForm,
+    StoryForm,
+    StoryTitleForm,
+)
+from .imports import MAX_IMPORT_BYTES, document_from_file
+from .models import Activity, MapSnapshot, Persona, Release, Step, Story
+from .selectors import EXPORT_FORMATS, project_export, snapshots_for_project, story_map_get
 
 BOARD_TEMPLATE = "stories/board.html"
 
@@ -317,3 +329,94 @@ class ReleaseMoveView(MoveView):
 
     def move(self, release: Release, body: dict) -> Release:
         return services.release_move(release=release, position=position_of(body))
+
+
+# --- The whole map: earlier maps, export, import ---------------------------------------
+
+
+class MapHistoryView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        context = {"project": project, "snapshots": snapshots_for_project(project=project)}
+        return render(request, "stories/history.html", context)
+
+
+class SnapshotRestoreView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, snapshot_id: int) -> HttpResponse:
+        visible = MapSnapshot.objects.filter(project_access_filter(request.user, prefix="project__"))
+        snapshot = get_object_or_404(visible.select_related("project"), pk=snapshot_id)
+        services.snapshot_restore(snapshot=snapshot)
+        messages.success(request, "The earlier map is back. The one it replaced is kept under Earlier maps.")
+        return redirect("stories:board", project_id=snapshot.project_id)
+
+
+class ExportView(LoginRequiredMixin, View):
+    """Download the map: ?format=json|csv|md, and for CSV ?epics=activities|steps."""
+
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        export_format = request.GET.get("format", "json")
+        epic_level = request.GET.get("epics", "activities")
+        if export_format not in EXPORT_FORMATS or epic_level not in EPIC_LEVELS:
+            return HttpResponseBadRequest("Choose format json, csv or md, and epics activities or steps.")
+        content, content_type, filename = project_export(
+            project=project, export_format=export_format, epic_level=epic_level
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+def _read_upload(form) -> dict:
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_IMPORT_BYTES:
+        raise DocumentInvalid(["The file is larger than 5 MB, the most that can be imported."])
+    return document_from_file(upload.read(), filename=upload.name or "", content_type=upload.content_type or "")
+
+
+class ImportNewProjectView(LoginRequiredMixin, View):
+    template_name = "stories/import.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": ImportNewProjectForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ImportNewProjectForm(request.POST, request.FILES)
+        problems: list[str] = []
+        if form.is_valid():
+            try:
+                document = _read_upload(form)
+            except DocumentInvalid as error:
+                problems = error.problems
+            else:
+                upload = form.cleaned_data["file"]
+                project = services.project_import(
+                    owner=request.user, document=document, name=form.cleaned_data["name"], filename=upload.name or ""
+                )
+                messages.success(request, f"Imported “{project.name}”.")
+                return redirect("stories:board", project_id=project.pk)
+        return render(request, self.template_name, {"form": form, "problems": problems}, status=400)
+
+
+class ImportIntoProjectView(LoginRequiredMixin, View):
+    template_name = "stories/import.html"
+
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return render(request, self.template_name, {"form": ImportIntoProjectForm(), "project": project})
+
+    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        form = ImportIntoProjectForm(request.POST, request.FILES)
+        problems: list[str] = []
+        if form.is_valid():
+            try:
+                document = _read_upload(form)
+            except DocumentInvalid as error:
+                problems = error.problems
+            else:
+                services.map_import(project=project, document=document, mode=form.cleaned_data["mode"])
+                messages.success(request, "The map was imported.")
+                return redirect("stories:board", project_id=project.pk)
+        context = {"form": form, "project": project, "problems": problems}
+        return render(request, self.template_name, context, status=400)

@@ -14,6 +14,7 @@ ESTIMATES = (1, 2, 3, 5, 8)
 OBJECT_PLACEHOLDERS = frozenset({"object", "objects", "an_object", "product"})
 VERB_PLACEHOLDERS = frozenset({"verb", "verb_ing", "verb_past"})
 GENERIC = "generic"
+_PREPOSITIONS = frozenset({"on", "with", "for", "about", "at", "to", "in", "from"})
 SIDES = ("", "customer", "staff")
 
 
@@ -57,16 +58,20 @@ class Capability:
     actors: tuple[str, ...]
     side: str  # "customer" (the people the product serves), "staff" (the people who run it) or "" (either)
     stand_ins: frozenset[str]  # objects that stand for the real one: "update the menu" → its menu items
+    domain_objects: tuple[tuple[str, str], ...]  # (phrase, object): what this capability handles in that domain
     steps: tuple[StepPattern, ...]
 
     def score(self, *, verb: str, object_words: list[str], general_verbs: frozenset[str]) -> float:
         """How well a mention fits: 3 verb and object, 2 a verb that takes any object, 1 the object with a
         general verb ("manage the schedule"), 0 not at all."""
-        head_verb = verb.split(" ")[0]
+        parts = verb.split(" ")
+        head_verb = parts[0]
+        # "sign up with" is "sign up" for matching; the attached preposition only helps the title read.
+        phrasal = " ".join(parts[:-1]) if len(parts) > 2 or (len(parts) == 2 and parts[1] in _PREPOSITIONS) else verb
         general = verb in general_verbs or head_verb in general_verbs
         best = 0.0
         for rule in self.rules:
-            verb_fits = verb in rule.verbs or head_verb in rule.verbs
+            verb_fits = verb in rule.verbs or phrasal in rule.verbs or head_verb in rule.verbs
             object_fits = bool(rule.objects) and any(word in rule.objects for word in object_words)
             if verb_fits and object_fits:
                 best = max(best, 3.0)
@@ -125,6 +130,14 @@ def _words(value: Any, where: str) -> frozenset[str]:
     return frozenset(" ".join(item.lower().split()) for item in value)
 
 
+def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    _require(isinstance(value, dict), where, "must map phrases to objects")
+    _require(all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()), where, "must be text")
+    return tuple(sorted((" ".join(k.lower().split()), " ".join(v.split())) for k, v in value.items()))
+
+
 def capability_parse(data: Any, *, where: str) -> Capability:
     _require(isinstance(data, dict), where, "must be a mapping")
     identifier = data.get("id")
@@ -168,7 +181,22 @@ def capability_parse(data: Any, *, where: str) -> Capability:
         actors=tuple(sorted(_words(data.get("actors"), f"{where}.actors"))),
         side=data.get("side", ""),
         stand_ins=_words(data.get("stand_ins"), f"{where}.stand_ins"),
+        domain_objects=_pairs(data.get("domain_objects"), f"{where}.domain_objects"),
         steps=tuple(parsed_steps),
+    )
+
+
+def fits_object(capability: Capability, object_words: list[str]) -> bool:
+    """Whether the object suits the capability: its object lists name it, or it has no object lists at all."""
+    lists = [rule.objects for rule in capability.rules if rule.objects]
+    return not lists or any(word in objects for objects in lists for word in object_words)
+
+
+@cache
+def catalogue_verbs() -> frozenset[str]:
+    """Every verb the catalogue knows: after "and" such a word is read as a verb ("… and track workouts")."""
+    return frozenset(
+        verb.split(" ")[0] for capability in catalogue().values() for rule in capability.rules for verb in rule.verbs
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import grammar, words
-from .catalogue import GENERIC, Capability, StoryPattern, catalogue, companions
+from .catalogue import GENERIC, Capability, StoryPattern, catalogue, companions, fits_object
 from .grammar import NounPhrase
 from .reading import Mention, Reading, read
 
@@ -94,9 +94,10 @@ def side_of(role: str) -> str:
 
 
 def _object_lemmas(noun: NounPhrase | None) -> list[str]:
+    """What a catalogue's object list may match: the head noun or the whole phrase, not a modifier."""
     if noun is None:
         return []
-    return [*(word.lower() for word in noun.modifiers.split()), noun.head.lower(), noun.one.lower()]
+    return [noun.head.lower(), noun.one.lower()]
 
 
 def _title(mention: Mention) -> str:
@@ -129,14 +130,16 @@ def _best(
         if score:
             ranked.append((-score, position, capability))
     # On a tie the capability the product's domain brought in wins: "Pantry … track food" is stock, not a food log.
+    passed_over = False
     for score, _, capability in sorted(ranked, key=lambda item: (item[0], item[2].id not in open_, item[1])):
-        if capability.id in open_ and -score < 2:
-            continue  # a loose fit does not take what the domain brought in ("build an order" is no tracking)
+        if (capability.id in open_ or passed_over) and -score < 2:
+            continue  # a loose fit does not take what the domain brought in, or what ranks after a taken one
         if capability.id not in used or capability.id in open_:
             return capability, -score
         same = {used[capability.id].head.lower(), capability.default_object.split()[-1].lower()}
         if noun is None or noun.head.lower() in same:
             return None, 0  # "book, move or cancel appointments": the map has this activity already
+        passed_over = True
     if GENERIC not in used and mention.object_words and not ranked and mention.verb not in words.GENERAL_VERBS:
         return catalogue()[GENERIC], 0.1
     return None, 0
@@ -167,9 +170,13 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
         role = _role_for(capability, primary, reading.roles, text)
         if role is None or (capability.side and capability.side != side_of(role)):
             continue
-        noun = _parse(capability.default_object)
+        noun = _parse(_domain_object(capability, lowered) or capability.default_object)
         used[capability.id] = noun
         title = capability.activity or grammar.capitalise(capability.name)
+        default = _parse(capability.default_object)
+        if noun.one != default.one:
+            # "Borrow and return items" at a tool rental is "Borrow and return tools".
+            title = re.sub(rf"\b{re.escape(default.many)}\b", noun.many, title)
         candidates.append((2.5, Planned(capability, title, noun, role, "", "", 10_000 + len(candidates))))
     for mention in reading.mentions:
         role = mention.role or primary
@@ -182,8 +189,14 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
         replaces = next((i for i, (_, item) in enumerate(candidates) if item.capability.id == capability.id), None)
         if any(item.title.lower() == title.lower() for i, (_, item) in enumerate(candidates) if i != replaces):
             continue
+        if (domain_object := _domain_object(capability, lowered)) and (
+            noun is None or not fits_object(capability, _object_lemmas(noun))
+        ):
+            noun = _parse(domain_object)  # "book and pay a deposit" at a campsite: what is booked is a pitch
+            verb = mention.verb.removesuffix(" for").removesuffix(" to")
+            title = grammar.capitalise(" ".join(part for part in (verb, noun.many, mention.qualifier) if part))
         if noun is None or noun.head.lower() in capability.stand_ins or noun.one.lower() in capability.stand_ins:
-            noun = _parse(capability.default_object)
+            noun = _parse(domain_object or capability.default_object)  # "renew loans" at a library renews books
         used[capability.id] = noun
         planned = Planned(capability, title, used[capability.id], role, mention.verb, mention.purpose, mention.order)
         if replaces is not None:
@@ -201,6 +214,10 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
     _add_companions(planned_list, used, primary)
     planned_list.sort(key=lambda item: (item.stage, item.order))
     return planned_list
+
+
+def _domain_object(capability: Capability, lowered: str) -> str:
+    return next((thing for phrase, thing in capability.domain_objects if f" {phrase} " in lowered), "")
 
 
 def _spaced(text: str) -> str:
@@ -298,8 +315,8 @@ def _role_name(role: str) -> str:
 
 def _someone(role: str) -> str:
     """ "a pet owner", "an attendee"; a department named by its initials is "a member of HR"."""
-    if len(role) <= 3 and role.isupper():
-        return f"a member of {role}"
+    if (len(role) <= 3 and role.isupper()) or grammar.uncountable(role.split()[-1], words.UNCOUNTABLE):
+        return f"a member of {_lower_role(role)}"  # "a member of HR", "a member of staff"
     return grammar.with_article(_lower_role(role))
 
 

@@ -14,6 +14,7 @@ from functools import cache
 from textblob.en.taggers import PatternTagger
 
 from . import grammar, words
+from .catalogue import catalogue_verbs
 
 MODALS = frozenset({"can", "could", "will", "would", "should", "shall", "may", "might", "must", "to"})
 AUXILIARIES = frozenset(
@@ -65,6 +66,11 @@ WH_WORDS = frozenset({"where", "who", "whose", "which", "that", "when", "while",
 DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "these", "those"})
 OBJECT_STOPS = frozenset(
     {
+        "up",
+        "out",
+        "off",
+        "over",
+        "down",
         "online",
         "offline",
         "together",
@@ -107,6 +113,13 @@ OBJECT_STOPS = frozenset(
         "whether",
         "yet",
         "but",
+        "themselves",
+        "himself",
+        "herself",
+        "myself",
+        "ourselves",
+        "yourself",
+        "itself",
     }
 )
 QUALIFIER_STOPS = frozenset({"so", "that", "which", "who", "where", "when", "and", "or", "to", "until", "if"})
@@ -231,6 +244,10 @@ class _Sentence:
             return True
         if before in {"i", "we", "you", "they", "he", "she", "who", "that"} or before in words.ENABLERS:
             return True
+        if _is_noun_only(before) and before_tag == "NN" and tag == "VBZ" and is_person(before):
+            return True  # "the owner sets the prices"
+        if before in words.PEOPLE and grammar.can_be_noun(before) and grammar.verb_lemma(word) == word:
+            return True  # "our staff check guests in": a collective subject, then a verb
         if _is_noun_only(before) and (grammar.is_plural(before) or before_tag.startswith("NNP")):
             return True
         if before_tag == "NNS" and grammar.is_plural(before) and grammar.verb_lemma(word) == word:
@@ -246,7 +263,9 @@ class _Sentence:
                 or following in PREPOSITIONS | COORDINATORS | OBJECT_STOPS
             ):
                 return True  # "… and navigate to the restaurant", "book, move or cancel appointments"
-            return following in DETERMINERS or grammar.can_be_noun(following)
+            # "… and track workouts" (a verb the catalogue knows), not "… and ticket types" (a noun phrase).
+            known = tag in {"VB", "VBP"} or word in catalogue_verbs()
+            return known and (following in DETERMINERS or grammar.can_be_noun(following))
         return tag.startswith("VB") and tag not in {"VBG", "VBN"} and index > 0
 
     def _find_verbs(self) -> None:
@@ -297,6 +316,10 @@ class _Sentence:
         subject: list[str] = []
         while index >= 0 and len(subject) < MAX_SUBJECT_WORDS:
             word, tag = self.lower[index], self.tags[index]
+            before = self.lower[index - 1] if index > 0 else ""
+            base_verb = grammar.can_be_verb(word) and grammar.verb_lemma(word) == word
+            if subject and (before in MODALS or before in COORDINATORS) and base_verb:
+                break  # "… and spot students who": "spot" is a verb before the subject
             keep_new = word == "new" and subject and subject[0].lower() in words.KEPT_AFTER_NEW
             if not keep_new and word in words.SKIP_IN_OBJECT | WH_WORDS | COORDINATORS | MODALS | AUXILIARIES:
                 break
@@ -308,6 +331,12 @@ class _Sentence:
                 break
             subject.insert(0, self.words[index])
             index -= 1
+        if index >= 0 and self.lower[index] in {"our", "my"} and subject:
+            people = is_person(" ".join(subject)) and subject[-1].lower() not in words.ORGANISATIONS
+            if not people:
+                subject = ["we"]  # "our town library wants …": the makers speaking; "our staff" are users
+        while len(subject) > 1 and subject[0].lower() in words.NOT_ROLES:
+            subject = subject[1:]  # "something members can use"
         return subject, index + 1
 
 
@@ -395,12 +424,24 @@ class _Reader:
                 object_words = []  # "Ride sharing": a gerund is no object
             if object_words and (object_words[-1].lower() in words.TIME_NOUNS or object_words[0][:1].isdigit()):
                 object_words = []  # "warn 2 days before": a time is no object
+            if object_words and index < end and lower[index] in words.PARTICLES.get(verb, ()):
+                verb = f"{verb} {lower[index]}"  # "check guests in"
+                index += 1
             object_text = " ".join(object_words)
             # "flights and hotels": a second noun phrase that is no verb joins the object.
             if object_words and index + 1 < end and lower[index] in {"and", "or", "&"}:
                 extra: list[str] = []
                 probe = index + 1
                 while probe < end and len(extra) < MAX_OBJECT_WORDS and lower[probe] not in COORDINATORS | PREPOSITIONS:
+                    inflected_verb = (
+                        grammar.can_be_verb(lower[probe]) and grammar.verb_lemma(lower[probe]) != lower[probe]
+                    )
+                    if (
+                        lower[probe] in OBJECT_STOPS | WH_WORDS
+                        or tags[probe].startswith("VB")
+                        or (not extra and inflected_verb)
+                    ):
+                        break  # "… and shares the link", "… and how many words"
                     if not (tags[probe].startswith(NOUN_TAGS) or grammar.can_be_noun(lower[probe])):
                         break
                     extra.append(words_[probe])
@@ -433,7 +474,11 @@ class _Reader:
             group = [*pending, mention]
             pending = []
             for item in group:
-                if not item.object_words and item.verb not in words.INTRANSITIVE:
+                if (
+                    not item.object_words
+                    and item.verb.split(" ")[0] not in words.INTRANSITIVE
+                    and item.verb not in words.INTRANSITIVE
+                ):
                     continue
                 item.role = item.role or self.section_role or self.role
                 if role := item.role:
@@ -636,6 +681,10 @@ def read(text: str) -> Reading:
                 )
                 first = False
             if heading:
+                continue
+            if len(tagged) <= 3 and (role := _heading_role(part)) is not None:
+                reader.section_role = role  # "customers: browse tools, …" — a role before its list
+                reader._note_role(role)
                 continue
             reader.sentence(_Sentence(tagged))
     reading.mentions = reader.mentions

@@ -1,9 +1,10 @@
-"""The admin pages of generations and map snapshots: read-only records, never added by hand."""
+"""The admin pages of generations: read-only records, never added by hand."""
 
 import pytest
 
 from accounts.models import User
-from aimap.models import Generation, MapSnapshot
+from aimap.models import Generation
+from conftest import assert_admin_offers_no_add
 from projects.services import project_create
 
 pytestmark = pytest.mark.django_db
@@ -44,22 +45,6 @@ def generations(owner):
         duration_ms=17,
     )
     return {"succeeded": succeeded, "failed": failed}
-
-
-@pytest.fixture
-def snapshot(owner):
-    project = project_create(owner=owner, name="Dog walking")
-    document = {
-        "schema_version": 1,
-        "title": "Dog walking",
-        "description": "",
-        "personas": [],
-        "releases": [],
-        "activities": [{"title": "Book a walk", "description": "", "steps": []}],
-    }
-    return MapSnapshot.objects.create(
-        project=project, reason="Before AI generation", document=document, counts={"activities": 1}
-    )
 
 
 def test_the_admin_lists_generations(admin_client, generations):
@@ -122,31 +107,8 @@ def test_a_generation_is_read_only_in_the_admin(admin_client, generations):
     assert 'name="status"' not in html
 
 
-def test_the_admin_lists_snapshots(admin_client, snapshot):
-    response = admin_client.get("/admin/aimap/mapsnapshot/")
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Dog walking" in html
-    assert "Before AI generation" in html
-
-
-def test_a_snapshots_change_page_shows_its_document(admin_client, snapshot):
-    response = admin_client.get(f"/admin/aimap/mapsnapshot/{snapshot.pk}/change/")
-
-    assert response.status_code == 200
-    assert "Book a walk" in response.content.decode()
-
-
-@pytest.mark.parametrize("model", ["generation", "mapsnapshot"])
-def test_adding_is_not_offered(admin_client, generations, snapshot, model):
-    listing = admin_client.get(f"/admin/aimap/{model}/").content.decode()
-
-    assert f'href="/admin/aimap/{model}/add/"' not in listing
-    assert admin_client.get(f"/admin/aimap/{model}/add/").status_code == 403
-    index = admin_client.get("/admin/").content.decode()
-    assert f'href="/admin/aimap/{model}/"' in index
-    assert f'href="/admin/aimap/{model}/add/"' not in index
+def test_adding_is_not_offered(admin_client, generations):
+    assert_admin_offers_no_add(admin_client, "aimap/generation")
 
 
 def test_a_user_who_is_not_staff_is_sent_to_the_admin_login(client, owner, generations):

@@ -4,11 +4,12 @@ import uuid
 
 import pytest
 
-from aimap.models import Generation, MapSnapshot
+from aimap.models import Generation
 from aimap.providers import OfflineProvider, ProviderError
 from projects.services import project_create
 from stories import services as story_services
-from stories.models import Activity, Persona, Release, Step, Story
+from stories.models import Activity, MapSnapshot, Persona, Release, Step, Story
+from stories.tests.factories import handwritten_map
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +45,7 @@ def project(owner):
 
 @pytest.fixture
 def existing_map(project):
-    activity = story_services.activity_create(project=project, title="Handwritten activity")
-    step = story_services.step_create(project=project, activity=activity, title="Handwritten step")
-    story_services.story_create(project=project, step=step, title="Handwritten story")
-    return activity
+    return handwritten_map(project)
 
 
 def generate_url(project_id):

@@ -9,7 +9,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from aimap import services
-from aimap.models import Generation, MapSnapshot
+from aimap.models import Generation
 from aimap.tests.fake_openai import (
     answer_stories,
     backbone_answer,
@@ -20,7 +20,7 @@ from aimap.tests.fake_openai import (
 from conftest import PASSWORD
 from projects.services import project_create
 from stories import services as story_services
-from stories.models import Activity, Story
+from stories.models import Activity, MapSnapshot, Story
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

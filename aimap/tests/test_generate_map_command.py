@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from aimap.document import GENERATED_LIMITS, IMPORTED_LIMITS, SCHEMA_VERSION, document_counts, document_parse
+from stories.document import GENERATED_LIMITS, IMPORTED_LIMITS, SCHEMA_VERSION, document_counts, document_parse
 from tests.support import clean_env, run_manage
 
 pytestmark = pytest.mark.django_db

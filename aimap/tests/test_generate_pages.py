@@ -1,18 +1,18 @@
-"""The generate form, the progress page and its status, the board's way in, and earlier maps."""
+"""The generate form, the progress page and its status, and the board's way in."""
 
 import re
 import uuid
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from aimap.models import Generation, MapSnapshot
+from aimap.models import Generation
 from aimap.providers import OfflineProvider, ProviderError
 from projects.services import project_create
 from stories import services as story_services
-from stories.models import Activity, Release, Story
+from stories.models import Activity, MapSnapshot, Story
+from stories.tests.factories import activity_titles, handwritten_map
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +33,8 @@ def project(owner):
 
 
 @pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
-def outsider_client(client, outsider):
-    client.force_login(outsider)
-    return client
-
-
-@pytest.fixture
 def existing_map(project):
-    activity = story_services.activity_create(project=project, title="Handwritten activity")
-    step = story_services.step_create(project=project, activity=activity, title="Handwritten step")
-    story_services.story_create(project=project, step=step, title="Handwritten story")
-    return activity
+    return handwritten_map(project)
 
 
 def generate_page(project_id):
@@ -87,10 +72,6 @@ def fail_the_offline_provider(monkeypatch, message):
         raise ProviderError(message)
 
     monkeypatch.setattr(OfflineProvider, "generate", refuse)
-
-
-def board_activity_titles(project):
-    return list(Activity.objects.filter(project=project).order_by("position").values_list("title", flat=True))
 
 
 # --- The form ---------------------------------------------------------------------
@@ -158,7 +139,7 @@ def test_the_board_shows_the_generated_map_and_the_ready_message(
     assert response.redirect_chain == [(board_page(project.pk), 302)]
     html = response.content.decode()
     assert "Your map is ready: " in html
-    titles = board_activity_titles(project)
+    titles = activity_titles(project)
     assert titles
     for title in titles:
         assert escape(title) in html
@@ -181,7 +162,7 @@ def test_append_from_the_form_keeps_the_existing_activities_first(
 
     generation = Generation.objects.get()
     assert generation.mode == "append"
-    titles = board_activity_titles(project)
+    titles = activity_titles(project)
     assert titles[0] == "Handwritten activity"
     assert len(titles) == 1 + generation.counts["activities"]
     assert not MapSnapshot.objects.exists()
@@ -219,7 +200,7 @@ def test_replace_without_the_confirmation_is_refused_on_a_map_with_activities(
     assert "1 activity and 1 story" in html
     assert escape(BAKERY) in html  # what was typed is kept
     assert not Generation.objects.exists()
-    assert board_activity_titles(project) == ["Handwritten activity"]
+    assert activity_titles(project) == ["Handwritten activity"]
     assert not MapSnapshot.objects.exists()
 
 
@@ -229,7 +210,7 @@ def test_replace_with_the_confirmation_replaces_and_keeps_the_earlier_map(
     post_generate(owner_client, project.pk, django_capture_on_commit_callbacks, confirm=True)
 
     assert Generation.objects.get().status == Generation.Status.SUCCEEDED
-    assert "Handwritten activity" not in board_activity_titles(project)
+    assert "Handwritten activity" not in activity_titles(project)
     assert MapSnapshot.objects.get().counts["activities"] == 1
 
 
@@ -237,7 +218,7 @@ def test_append_needs_no_confirmation(owner_client, project, existing_map, djang
     post_generate(owner_client, project.pk, django_capture_on_commit_callbacks, mode="append", confirm=False)
 
     assert Generation.objects.get().status == Generation.Status.SUCCEEDED
-    assert board_activity_titles(project)[0] == "Handwritten activity"
+    assert activity_titles(project)[0] == "Handwritten activity"
 
 
 @pytest.mark.parametrize("description", ["", "   "])
@@ -299,7 +280,7 @@ def test_a_failed_generation_shows_its_error_and_that_the_map_was_not_changed(
     assert "Your map was not changed." in html
     assert f'href="{generate_page(project.pk)}"' in html
     assert Generation.objects.get().status == Generation.Status.FAILED
-    assert board_activity_titles(project) == ["Handwritten activity"]
+    assert activity_titles(project) == ["Handwritten activity"]
     assert Story.objects.filter(project=project).count() == 1
     assert not MapSnapshot.objects.exists()
 
@@ -427,61 +408,6 @@ def test_the_board_links_to_generation_and_earlier_maps(owner_client, project, e
     assert "Generate a map with AI" not in html
 
 
-# --- Earlier maps ---------------------------------------------------------------------------
-
-
-def test_the_history_page_without_snapshots_says_so(owner_client, project):
-    response = owner_client.get(history_page(project.pk))
-
-    assert response.status_code == 200
-    assert "No earlier maps yet." in response.content.decode()
-
-
-def test_replacing_a_map_lists_the_earlier_one_on_the_history_page(
-    owner_client, project, existing_map, django_capture_on_commit_callbacks
-):
-    post_generate(owner_client, project.pk, django_capture_on_commit_callbacks)
-    snapshot = MapSnapshot.objects.get()
-
-    html = owner_client.get(history_page(project.pk)).content.decode()
-
-    assert "Before AI generation" in html
-    assert "1 activities · 1 steps · 1 stories" in html
-    assert f'action="/snapshots/{snapshot.pk}/restore/"' in html
-    assert "No earlier maps yet." not in html
-
-
-def test_restoring_a_snapshot_brings_the_earlier_map_back(
-    owner_client, project, existing_map, django_capture_on_commit_callbacks
-):
-    post_generate(owner_client, project.pk, django_capture_on_commit_callbacks)
-    generated_titles = board_activity_titles(project)
-    assert "Handwritten activity" not in generated_titles
-    snapshot = MapSnapshot.objects.get()
-
-    response = owner_client.post(f"/snapshots/{snapshot.pk}/restore/", follow=True)
-
-    assert response.redirect_chain == [(board_page(project.pk), 302)]
-    html = response.content.decode()
-    assert "The earlier map is back." in html
-    assert "Handwritten activity" in html
-    assert "Handwritten story" in html
-    assert board_activity_titles(project) == ["Handwritten activity"]
-    # The generated map it replaced is kept in turn.
-    assert MapSnapshot.objects.count() == 2
-    newest = MapSnapshot.objects.first()
-    assert newest.reason == "Before restoring an earlier map"
-    assert [activity["title"] for activity in newest.document["activities"]] == generated_titles
-
-
-def test_restoring_needs_a_post(owner_client, project, existing_map, django_capture_on_commit_callbacks):
-    post_generate(owner_client, project.pk, django_capture_on_commit_callbacks)
-    snapshot = MapSnapshot.objects.get()
-
-    assert owner_client.get(f"/snapshots/{snapshot.pk}/restore/").status_code == 405
-    assert "Handwritten activity" not in board_activity_titles(project)
-
-
 # --- Someone else's project ------------------------------------------------------------------
 
 
@@ -491,7 +417,7 @@ def test_an_outsider_cannot_open_or_submit_the_generate_form(outsider_client, pr
 
     assert response.status_code == 404
     assert not Generation.objects.exists()
-    assert board_activity_titles(project) == ["Handwritten activity"]
+    assert activity_titles(project) == ["Handwritten activity"]
 
 
 def test_an_outsider_cannot_see_a_generation_or_its_status(
@@ -503,42 +429,3 @@ def test_an_outsider_cannot_see_a_generation_or_its_status(
 
     assert client.get(path).status_code == 404
     assert client.get(f"{path}status/").status_code == 404
-
-
-def test_an_outsider_cannot_see_the_history_or_restore_a_snapshot(
-    client, owner, outsider, project, existing_map, django_capture_on_commit_callbacks
-):
-    client.force_login(owner)
-    post_generate(client, project.pk, django_capture_on_commit_callbacks)
-    generated_titles = board_activity_titles(project)
-    snapshot = MapSnapshot.objects.get()
-    client.force_login(outsider)
-
-    assert client.get(history_page(project.pk)).status_code == 404
-    assert client.post(f"/snapshots/{snapshot.pk}/restore/").status_code == 404
-    assert board_activity_titles(project) == generated_titles
-    assert MapSnapshot.objects.count() == 1
-
-
-def test_release_names_stay_unique_so_that_a_restore_keeps_every_story_in_its_release(
-    owner_client, project, django_capture_on_commit_callbacks
-):
-    # Documents name releases; two releases of one name could not be told apart in a snapshot.
-    activity = story_services.activity_create(project=project, title="Handwritten activity")
-    step = story_services.step_create(project=project, activity=activity, title="Handwritten step")
-    first = story_services.release_create(project=project, name="Next")
-    with pytest.raises(ValidationError):
-        story_services.release_create(project=project, name="next")
-    second = story_services.release_create(project=project, name="After")
-    story_services.story_create(project=project, step=step, release=first, title="In the first release")
-    story_services.story_create(project=project, step=step, release=second, title="In the second release")
-    post_generate(owner_client, project.pk, django_capture_on_commit_callbacks)
-    snapshot = MapSnapshot.objects.get()
-
-    owner_client.post(f"/snapshots/{snapshot.pk}/restore/")
-
-    assert board_activity_titles(project) == ["Handwritten activity"]
-    releases = list(Release.objects.filter(project=project).order_by("position"))
-    assert [release.name for release in releases] == ["Next", "After"]
-    assert Story.objects.get(title="In the first release").release == releases[0]
-    assert Story.objects.get(title="In the second release").release == releases[1]

@@ -1,4 +1,4 @@
-"""Generating a map end to end: the request, the background run, the cache, applying and restoring maps."""
+"""Generating a map end to end: the request, the background run, the cache, and what it does to the map."""
 
 import json
 import threading
@@ -9,11 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from aimap import services
-from aimap.document import GENERATED_LIMITS, document_counts, document_parse
-from aimap.models import Generation, MapSnapshot
-from aimap.planner import plan_map
+from aimap.models import Generation
 from aimap.providers import ProviderError
-from aimap.selectors import document_from_map
 from aimap.tests.fake_openai import (
     backbone_answer,
     closed_port,
@@ -28,7 +25,10 @@ from aimap.tests.fake_openai import (
 )
 from projects.services import project_create
 from stories import services as board
-from stories.models import Activity, Persona, Release, Step, Story
+from stories.document import GENERATED_LIMITS, document_counts, document_parse
+from stories.models import Activity, MapSnapshot, Persona, Release, Step, Story
+from stories.selectors import document_from_map
+from stories.tests.factories import assert_positions_gapless, board_of, vet_clinic_map
 
 pytestmark = pytest.mark.django_db
 
@@ -44,17 +44,7 @@ def _tasks_run_in_process(settings):
 @pytest.fixture
 def project(owner):
     """A project whose map is small but not empty: two activities, a release, a persona, three stories."""
-    project = project_create(owner=owner, name="Vet clinic", description=DESCRIPTION)
-    check_in = board.activity_create(project=project, title="Check in")
-    arrive = board.step_create(project=project, activity=check_in, title="Arrive")
-    pay = board.activity_create(project=project, title="Pay")
-    at_desk = board.step_create(project=project, activity=pay, title="Pay at the desk")
-    mvp = board.release_create(project=project, name="mvp", goal="Open the doors")
-    owner_persona = board.persona_create(project=project, name="pet owner", goals=["Be seen on time"])
-    board.story_create(project=project, step=arrive, release=mvp, title="Scan the QR code", persona=owner_persona)
-    board.story_create(project=project, step=arrive, title="Ring the bell")
-    board.story_create(project=project, step=at_desk, release=mvp, title="Pay by card", estimate=2)
-    return project
+    return vet_clinic_map(project_create(owner=owner, name="Vet clinic", description=DESCRIPTION))
 
 
 def answer(document: dict) -> str:
@@ -67,20 +57,6 @@ def generate(user, project, description: str = DESCRIPTION, mode: str = "replace
         generation = services.generation_request(user=user, project=project, description=description, mode=mode)
     generation.refresh_from_db()
     return generation
-
-
-def assert_positions_gapless(project) -> None:
-    def gapless(rows) -> bool:
-        return sorted(row.position for row in rows) == list(range(len(rows)))
-
-    assert gapless(list(Activity.objects.filter(project=project)))
-    assert gapless(list(Release.objects.filter(project=project)))
-    assert gapless(list(Persona.objects.filter(project=project)))
-    for activity in Activity.objects.filter(project=project):
-        assert gapless(list(activity.steps.all())), activity.title
-    for step in Step.objects.filter(project=project):
-        for release_id in {story.release_id for story in step.stories.all()}:
-            assert gapless(list(step.stories.filter(release_id=release_id))), (step.title, release_id)
 
 
 # --- A generation that works ------------------------------------------------------------
@@ -389,7 +365,7 @@ def test_replace_keeps_the_old_map_as_a_snapshot_that_restore_brings_back(
     assert snapshot.counts["stories"] == 3
     assert snapshot.reason == "Before AI generation"
 
-    services.snapshot_restore(snapshot=snapshot)
+    board.snapshot_restore(snapshot=snapshot)
     assert document_from_map(project=project) == before
     assert_positions_gapless(project)
     assert MapSnapshot.objects.filter(project=project).count() == 2
@@ -486,107 +462,7 @@ def test_a_project_without_a_description_needs_one_given(fake_openai, owner):
     assert "description" in caught.value.message_dict
 
 
-def test_a_restore_keeps_what_was_done(project):
-    Story.objects.filter(project=project).update(status="done")
-    document = document_parse(plan_map("Owners book appointments."), limits=GENERATED_LIMITS)
-    services.map_apply_document(project=project, document=document, mode="replace", snapshot_reason="test")
-    assert set(Story.objects.filter(project=project).values_list("status", flat=True)) == {"todo"}
-    services.snapshot_restore(snapshot=MapSnapshot.objects.get(project=project))
-    assert set(Story.objects.filter(project=project).values_list("status", flat=True)) == {"done"}
-
-
-# --- Appending joins what the map already has -------------------------------------------------
-
-
-def story(title: str, release: str | None = None) -> dict:
-    return {"title": title, "release": release}
-
-
-def appended(activities: list[dict]) -> dict:
-    return document_parse({"releases": [{"name": "MVP"}], "activities": activities}, limits=GENERATED_LIMITS)
-
-
-def board_of(project) -> dict:
-    """{activity: {step: {release name or None: [story titles in order]}}}, in board order."""
-    board_map: dict = {}
-    for activity in Activity.objects.filter(project=project).order_by("position"):
-        steps = board_map.setdefault(activity.title, {})
-        for step in activity.steps.order_by("position"):
-            cells = steps.setdefault(step.title, {})
-            for card in step.stories.select_related("release").order_by("position"):
-                cells.setdefault(card.release.name if card.release else None, []).append(card.title)
-    return board_map
-
-
-def test_append_joins_an_activity_and_a_step_of_the_same_title_instead_of_repeating_them(project):
-    document = appended(
-        [
-            {
-                "title": "  check   IN ",
-                "steps": [
-                    {"title": "ARRIVE", "stories": [story("Show the booking", "MVP"), story("Wait in line")]},
-                    {"title": "Sit down", "stories": [story("Pick a chair")]},
-                ],
-            },
-            {"title": "Aftercare", "steps": [{"title": "Get a reminder", "stories": [story("Text me", "MVP")]}]},
-        ]
-    )
-
-    services.map_apply_document(project=project, document=document, mode="append", snapshot_reason="")
-
-    assert board_of(project) == {
-        "Check in": {
-            "Arrive": {"mvp": ["Scan the QR code", "Show the booking"], None: ["Ring the bell", "Wait in line"]},
-            "Sit down": {None: ["Pick a chair"]},
-        },
-        "Pay": {"Pay at the desk": {"mvp": ["Pay by card"]}},
-        "Aftercare": {"Get a reminder": {"mvp": ["Text me"]}},
-    }
-    assert Activity.objects.filter(project=project).count() == 3
-    assert [release.name for release in Release.objects.filter(project=project)] == ["mvp"]
-    assert_positions_gapless(project)
-
-
-def test_append_keeps_the_existing_titles_and_descriptions_of_what_it_joins(project):
-    Activity.objects.filter(project=project, title="Pay").update(description="At the front desk")
-    document = appended([{"title": "PAY", "description": "Online", "steps": [{"title": "pay AT the desk"}]}])
-
-    services.map_apply_document(project=project, document=document, mode="append", snapshot_reason="")
-
-    pay = Activity.objects.get(project=project, title="Pay")
-    assert pay.description == "At the front desk"
-    assert list(pay.steps.values_list("title", flat=True)) == ["Pay at the desk"]
-
-
-def test_a_document_is_written_as_it_is_even_when_it_repeats_a_title(project):
-    # Only what the map already held is joined: a document's own activities stay as it has them.
-    document = appended(
-        [
-            {"title": "New", "steps": [{"title": "One", "stories": [story("A")]}]},
-            {"title": "New", "steps": [{"title": "One", "stories": [story("B")]}]},
-        ]
-    )
-
-    services.map_apply_document(project=project, document=document, mode="append", snapshot_reason="")
-
-    assert list(Activity.objects.filter(project=project).values_list("title", flat=True)) == [
-        "Check in",
-        "Pay",
-        "New",
-        "New",
-    ]
-    assert_positions_gapless(project)
-
-
-def test_replace_and_restore_keep_activities_of_the_same_title_apart(project):
-    board.activity_create(project=project, title="check in")
-    before = document_from_map(project=project)
-    services.map_apply_document(project=project, document=appended([]), mode="replace", snapshot_reason="test")
-
-    services.snapshot_restore(snapshot=MapSnapshot.objects.get(project=project))
-
-    assert document_from_map(project=project) == before
-    assert Activity.objects.filter(project=project, title__iexact="check in").count() == 2
+# --- Appending joins what the map already has (stories/tests/test_apply_document.py has the rest) ---
 
 
 def test_a_generation_appended_to_a_map_joins_its_activities(
@@ -609,35 +485,3 @@ def test_a_generation_appended_to_a_map_joins_its_activities(
     assert check_in["Arrive"][None] == ["Ring the bell"]
     assert check_in["Arrive"]["Release 2"] == ["Story arrive.could"]
     assert_positions_gapless(project)
-
-
-def many_stories(count: int) -> dict:
-    return appended(
-        [
-            {
-                "title": "Check in",
-                "steps": [
-                    {"title": "Arrive", "stories": [story(f"Arrive {n}", "MVP") for n in range(count)]},
-                    {"title": "Queue", "stories": [story(f"Queue {n}") for n in range(count)]},
-                ],
-            },
-            {"title": "Leave", "steps": [{"title": "Go", "stories": [story(f"Go {n}") for n in range(count)]}]},
-        ]
-    )
-
-
-@pytest.mark.parametrize("mode", ["append", "replace"])
-def test_applying_a_document_takes_as_many_queries_for_many_stories_as_for_few(project, mode):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    counted = []
-    for count in (1, 150):
-        services.map_apply_document(project=project, document=many_stories(1), mode="replace", snapshot_reason="reset")
-        with CaptureQueriesContext(connection) as queries:
-            services.map_apply_document(project=project, document=many_stories(count), mode=mode, snapshot_reason="x")
-        counted.append(len(queries))
-    assert counted[0] == counted[1], counted
-    assert Story.objects.filter(project=project, title__startswith="Arrive ").count() == (
-        150 if mode == "replace" else 151
-    )

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from aimap import quality
-from aimap.document import GENERATED_LIMITS, document_parse
 from aimap.planner import plan_map
 from aimap.planner.catalogue import catalogue, companions
+from stories.document import GENERATED_LIMITS, document_parse
 
 SAMPLES = quality.samples()
 

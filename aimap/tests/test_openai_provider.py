@@ -13,7 +13,6 @@ import pytest
 from django.urls import reverse
 
 import aimap
-from aimap.document import GENERATED_LIMITS, document_parse
 from aimap.models import Generation
 from aimap.providers import (
     ACTIVITY_LABEL,
@@ -25,7 +24,6 @@ from aimap.providers import (
     ProviderError,
     get_provider,
 )
-from aimap.services import map_apply_document
 from aimap.stages import BACKBONE_JSON_SCHEMA, STORIES_JSON_SCHEMA
 from aimap.tests.fake_openai import (
     answer_stories,
@@ -41,6 +39,8 @@ from aimap.tests.fake_openai import (
     well_behaved,
 )
 from projects.services import project_create
+from stories.document import GENERATED_LIMITS, document_parse
+from stories.services import map_apply_document
 
 PROMPTS = Path(aimap.__file__).resolve().parent / "prompts"
 DESCRIPTION = "A vet clinic where pet owners book visits and receptionists run the day."

@@ -20,4 +20,7 @@ urlpatterns = [
     path("projects/<int:project_id>/stories/", views.StoryListView.as_view(), name="story-list"),
     path("stories/<int:pk>/", views.StoryDetailView.as_view(), name="story-detail"),
     path("stories/<int:pk>/move/", views.StoryMoveView.as_view(), name="story-move"),
+    path("projects/<int:project_id>/export/", views.ExportView.as_view(), name="export"),
+    path("projects/import/", views.ProjectImportView.as_view(), name="project-import"),
+    path("projects/<int:project_id>/import/", views.MapImportView.as_view(), name="map-import"),
 ]

@@ -1,9 +1,10 @@
 import pytest
 
 from accounts.models import User
+from conftest import assert_admin_offers_no_add
 from projects.services import project_create
 from stories import services
-from stories.models import Story
+from stories.models import MapSnapshot, Story
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,22 @@ def story(owner):
     )
     return services.story_create(
         project=project, step=step, release=services.release_create(project=project, name="MVP"), title="Book online"
+    )
+
+
+@pytest.fixture
+def snapshot(owner):
+    project = project_create(owner=owner, name="Dog walking")
+    document = {
+        "schema_version": 1,
+        "title": "Dog walking",
+        "description": "",
+        "personas": [],
+        "releases": [],
+        "activities": [{"title": "Book a walk", "description": "", "steps": []}],
+    }
+    return MapSnapshot.objects.create(
+        project=project, reason="Before AI generation", document=document, counts={"activities": 1}
     )
 
 
@@ -59,3 +76,23 @@ def test_an_admin_edit_raises_the_story_version(admin_client, story):
     assert response.status_code == 302, response.content.decode()[:3000]
     story = Story.objects.get()
     assert (story.title, story.version) == ("Edited in admin", 2)
+
+
+def test_the_admin_lists_snapshots(admin_client, snapshot):
+    response = admin_client.get("/admin/stories/mapsnapshot/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Dog walking" in html
+    assert "Before AI generation" in html
+
+
+def test_a_snapshots_change_page_shows_its_document(admin_client, snapshot):
+    response = admin_client.get(f"/admin/stories/mapsnapshot/{snapshot.pk}/change/")
+
+    assert response.status_code == 200
+    assert "Book a walk" in response.content.decode()
+
+
+def test_adding_a_snapshot_is_not_offered(admin_client, snapshot):
+    assert_admin_offers_no_add(admin_client, "stories/mapsnapshot")

@@ -63,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write("\nPlanner time per map: no map was planned.")
 
     def _write_markdown(self, folder: Path, names: list[str], descriptions: dict[str, str], plan_map) -> None:
-        from aimap.exports import document_to_markdown
+        from stories.exports import document_to_markdown
 
         unknown = sorted(set(names) - set(descriptions))
         if unknown or not names:

@@ -8,11 +8,10 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from aimap.models import MapSnapshot
 from projects.models import Project
 from projects.services import project_create
 from stories import services
-from stories.models import Activity, Persona, Release, Step, Story
+from stories.models import Activity, MapSnapshot, Persona, Release, Step, Story
 
 pytestmark = pytest.mark.django_db
 

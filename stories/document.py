@@ -18,13 +18,19 @@ and normalised.
 from dataclasses import dataclass
 from typing import Any
 
-from stories.models import TEXT_MAX, TITLE_MAX
+from .models import TEXT_MAX, TITLE_MAX, Story
 
 SCHEMA_VERSION = 1
-PRIORITIES = ("must", "should", "could", "wont")
-STATUSES = ("todo", "in_progress", "done")
+# The story model's choices, as the document writes them.
+PRIORITIES: tuple[str, ...] = tuple(Story.Priority.values)
+STATUSES: tuple[str, ...] = tuple(Story.Status.values)
 CRITERION_MAX = 500
 MAX_PROBLEMS = 20
+
+
+def title_key(title: str) -> str:
+    """What makes two titles the same: case and spacing do not."""
+    return " ".join(title.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -130,11 +136,11 @@ def _status(reader: _Reader, story: dict, where: str) -> str:
     # Optional: exports and snapshots carry it so that a restore keeps what was done; models need not send it.
     value = story.get("status")
     if value is None:
-        return "todo"
+        return Story.Status.TODO.value
     if isinstance(value, str) and value.strip().lower().replace(" ", "_") in STATUSES:
         return value.strip().lower().replace(" ", "_")
     reader.problem(f"{where}.status", f"must be one of {', '.join(STATUSES)}")
-    return "todo"
+    return Story.Status.TODO.value
 
 
 def _estimate(reader: _Reader, story: dict, where: str) -> int | None:

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from aimap.exports import JIRA_COLUMNS
-from aimap.selectors import document_from_map
 from projects.services import project_create
 from stories import services
+from stories.exports import JIRA_COLUMNS
+from stories.selectors import document_from_map
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_the_board_menu_downloads_each_format(client, owner, project):
 
 
 def test_cells_that_look_like_formulas_are_kept_as_text_and_read_back(owner_api, owner):
-    from aimap.imports import document_from_file
+    from stories.imports import document_from_file
 
     project = project_create(owner=owner, name="Sheets")
     step = services.step_create(

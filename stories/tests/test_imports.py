@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from aimap.document import DocumentInvalid
-from aimap.imports import MAX_IMPORT_BYTES, document_from_file
+from stories.document import DocumentInvalid
+from stories.imports import MAX_IMPORT_BYTES, document_from_file
 
 HEADER = "Activity,Step,Story,Description,Release,Priority,Estimate\n"
 
@@ -390,8 +390,8 @@ def test_jira_rows_with_bad_values_are_reported_by_line():
 
 
 def test_a_csv_with_only_its_header_imports_nothing():
-    from aimap.document import DocumentInvalid
-    from aimap.imports import document_from_file
+    from stories.document import DocumentInvalid
+    from stories.imports import document_from_file
 
     with pytest.raises(DocumentInvalid) as error:
         document_from_file(b"Activity,Step,Story\n", filename="empty.csv")
@@ -399,8 +399,8 @@ def test_a_csv_with_only_its_header_imports_nothing():
 
 
 def test_the_count_of_all_problems_is_kept_beside_the_first_twenty():
-    from aimap.document import DocumentInvalid
-    from aimap.imports import document_from_file
+    from stories.document import DocumentInvalid
+    from stories.imports import document_from_file
 
     lines = ["Activity,Step,Story,Priority"] + [f"A,S,Story {n},someday" for n in range(30)]
     with pytest.raises(DocumentInvalid) as error:
