@@ -134,14 +134,19 @@ def document_to_markdown(document: dict) -> str:
         if goal:
             lines += [_md(goal), ""]
         points = sum(story["estimate"] or 0 for _, _, story in stories)
-        lines += [f"{len(stories)} stories, {points} points.", ""]
+        lines += [f"{_count(len(stories), 'story', 'stories')}, {_count(points, 'point', 'points')}.", ""]
         lines += [f"- {_md(activity)} / {_md(step)}: {_md(story['title'])}" for activity, step, story in stories]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def _story_lines(story: dict) -> list[str]:
-    facts = [story["priority"], f"{story['estimate']} points" if story["estimate"] is not None else None]
+    estimate = story["estimate"]
+    facts = [story["priority"], _count(estimate, "point", "points") if estimate is not None else None]
     facts += [story["release"] or "Unplanned", story["persona"]]
     lines = [f"- **{_md(story['title'])}** ({', '.join(_md(str(fact)) for fact in facts if fact)})"]
     if story["description"]:

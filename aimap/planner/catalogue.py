@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from . import grammar
+
 DATA = Path(__file__).resolve().parent / "data"
 PRIORITIES = ("must", "should", "could")
 ESTIMATES = (1, 2, 3, 5, 8)
@@ -130,6 +132,12 @@ def _words(value: Any, where: str) -> frozenset[str]:
     return frozenset(" ".join(item.lower().split()) for item in value)
 
 
+def _nouns(value: Any, where: str) -> frozenset[str]:
+    """Object words as listed and in the singular, which is how the planner looks them up ("hours" → "hour")."""
+    listed = _words(value, where)
+    return listed | {" ".join([*item.split()[:-1], grammar.noun_singular(item.split()[-1])]) for item in listed}
+
+
 def _pairs(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
@@ -171,7 +179,7 @@ def capability_parse(data: Any, *, where: str) -> Capability:
         name=str(data.get("name") or identifier),
         stage=stage,
         rules=tuple(
-            MatchRule(verbs=_words(rule.get("verbs"), f"{where}.match"), objects=_words(rule.get("objects"), where))
+            MatchRule(verbs=_words(rule.get("verbs"), f"{where}.match"), objects=_nouns(rule.get("objects"), where))
             for rule in rules
             if isinstance(rule, dict)
         ),

@@ -113,6 +113,12 @@ def _title(mention: Mention) -> str:
     return grammar.capitalise(" ".join(part for part in parts if part))[:TITLE_LIMIT]
 
 
+def _coordinated_heads(mention: Mention) -> list[str]:
+    """ "days and hours" → ["hour"]: the heads of the object's other parts, which may match too."""
+    parts = re.split(r"\s+(?:and|or|&)\s+", mention.object_text)[1:]
+    return [grammar.noun_singular(part.split()[-1]).lower() for part in parts if part.split()]
+
+
 def _best(
     mention: Mention, used: dict[str, NounPhrase], side: str, open_: frozenset[str] = frozenset()
 ) -> tuple[Capability | None, float]:
@@ -121,7 +127,7 @@ def _best(
     `open_` are capabilities the domain brought in that no sentence has named yet: a mention may take them.
     """
     noun = _noun(mention)
-    lemmas = _object_lemmas(noun)
+    lemmas = _object_lemmas(noun) + _coordinated_heads(mention)
     ranked = []
     for position, capability in enumerate(catalogue().values()):
         if capability.id == GENERIC or (capability.side and capability.side != side):

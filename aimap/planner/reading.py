@@ -122,6 +122,8 @@ OBJECT_STOPS = frozenset(
         "itself",
     }
 )
+NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "ten", "few", "several", "a", "an"})
+SEEING_VERBS = frozenset({"see", "check", "know", "find out", "view", "tell", "show", "learn"})
 QUALIFIER_STOPS = frozenset({"so", "that", "which", "who", "where", "when", "and", "or", "to", "until", "if"})
 NOUN_TAGS = ("NN", "JJ", "CD", "VBG", "FW")
 MAX_SUBJECT_WORDS = 3
@@ -306,6 +308,16 @@ class _Sentence:
         start = previous_verbs[-1] + 1 if previous_verbs else 0
         return any(self.lower[index] in words.SUBORDINATORS for index in range(start, subject_start))
 
+    def embedded_question(self, verb_at: int) -> bool:
+        """ "… see who is available and who has asked …": "who" after a verb or "and" asks, it does not relate."""
+        index = verb_at - 1
+        while index >= 0 and (self.lower[index] in BRIDGE | MODALS | AUXILIARIES or self.tags[index] == "MD"):
+            index -= 1
+        if index < 1 or self.lower[index] not in {"who", "what", "which"}:
+            return False
+        before = self.lower[index - 1]
+        return before in COORDINATORS or index - 1 in self.verbs or before in {"see", "know", "check", "show"}
+
     def subject(self, verb_at: int) -> tuple[list[str], int]:
         """The noun phrase before the verb, and where it starts."""
         index = verb_at - 1
@@ -338,6 +350,10 @@ class _Sentence:
         while len(subject) > 1 and subject[0].lower() in words.NOT_ROLES:
             subject = subject[1:]  # "something members can use"
         return subject, index + 1
+
+
+def _display(word: str) -> str:
+    return word.removesuffix("'s")
 
 
 def _first_person(clause: list[str]) -> str:
@@ -382,6 +398,8 @@ class _Reader:
             subject, subject_start = sentence.subject(verb_at)
             if sentence.subordinate(verb_at, subject_start):
                 continue
+            if not subject and sentence.embedded_question(verb_at):
+                continue  # "see who has asked for time off": a question about others, not an activity
             if subject and subject[-1].lower() in _MAKERS:
                 continue  # "we run a small clinic": the makers speaking, not a user's activity
             if subject and _role(subject) is None and subject[-1].lower() not in {"they", "he", "she", "you"}:
@@ -403,6 +421,10 @@ class _Reader:
             if attached and (lower[index] != "to" or not grammar.can_be_verb(lower[index + 1])):
                 verb = f"{verb} {lower[index]}"  # "comment on dishes", "chat with agents"
                 index += 1
+            question = object_text = ""
+            if verb in SEEING_VERBS and index + 1 < end and lower[index] in {"when", "which", "what", "where"}:
+                question = lower[index]  # "see when their pet's vaccinations are due": the vaccinations
+                index += 1
             determiner = ""
             while index < end and lower[index] in words.SKIP_IN_OBJECT:
                 if lower[index] == "new" and index + 1 < end and lower[index + 1] in words.KEPT_AFTER_NEW:
@@ -412,6 +434,10 @@ class _Reader:
             object_words: list[str] = []
             while index < end and len(object_words) < MAX_OBJECT_WORDS:
                 word, tag = lower[index], tags[index]
+                if word == "off" and object_words and object_words[-1].lower() == "time":
+                    object_words.append(words_[index])  # "time off" is one thing
+                    index += 1
+                    continue
                 if word in COORDINATORS | PREPOSITIONS | WH_WORDS | MODALS | AUXILIARIES | OBJECT_STOPS:
                     break
                 if object_words and (index in sentence.verbs or word in DETERMINERS):
@@ -420,14 +446,24 @@ class _Reader:
                     break
                 object_words.append(words_[index])
                 index += 1
-            if object_words and len(object_words) == 1 and tags[index - 1] == "VBG":
-                object_words = []  # "Ride sharing": a gerund is no object
-            if object_words and (object_words[-1].lower() in words.TIME_NOUNS or object_words[0][:1].isdigit()):
+            gerund = object_words and object_words[-1].lower().endswith("ing") and grammar.can_be_verb(object_words[-1])
+            if object_words and len(object_words) == 1 and (tags[index - 1] == "VBG" or gerund):
+                object_words = []  # "Ride sharing", "Shift scheduling": a gerund is no object
+            counted = determiner in NUMBER_WORDS or (object_words and object_words[0][:1].isdigit())
+            if object_words and counted and object_words[-1].lower() in words.TIME_NOUNS:
                 object_words = []  # "warn 2 days before": a time is no object
+            if question and object_words:
+                state = lower[index : index + 2]
+                said = [question, " ".join(_display(word) for word in object_words)]
+                if len(state) == 2 and state[0] in {"is", "are"} and tags[index + 1].startswith("JJ"):
+                    said += state  # "… are due", "… is free"
+                    index += 2
+                object_text = " ".join(said)
             if object_words and index < end and lower[index] in words.PARTICLES.get(verb, ()):
                 verb = f"{verb} {lower[index]}"  # "check guests in"
                 index += 1
-            object_text = " ".join(object_words)
+            if not question:
+                object_text = " ".join(object_words)
             # "flights and hotels": a second noun phrase that is no verb joins the object.
             if object_words and index + 1 < end and lower[index] in {"and", "or", "&"}:
                 extra: list[str] = []
