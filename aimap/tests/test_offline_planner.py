@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +229,10 @@ def test_the_planner_needs_no_network_and_no_downloaded_data(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == "Book appointments"
+
+
+def test_the_readme_shows_the_figures_make_eval_prints():
+    report = quality.evaluate(SAMPLES, plan_map)
+    overall = next(line for line in quality.format_report(report).splitlines() if line.startswith("overall"))
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert overall in readme, "run `make eval` and copy its table into the README"
