@@ -16,6 +16,8 @@ ESTIMATES = (1, 2, 3, 5, 8)
 OBJECT_PLACEHOLDERS = frozenset({"object", "objects", "an_object", "product"})
 VERB_PLACEHOLDERS = frozenset({"verb", "verb_ing", "verb_past"})
 GENERIC = "generic"
+_LOOKING = frozenset({"see", "view", "check", "read", "access", "look", "follow", "track", "watch", "find"})
+_RECEIVING = frozenset({"get", "receive"})
 _PREPOSITIONS = frozenset({"on", "with", "for", "about", "at", "to", "in", "from"})
 SIDES = ("", "customer", "staff")
 
@@ -63,6 +65,14 @@ class Capability:
     domain_objects: tuple[tuple[str, str], ...]  # (phrase, object): what this capability handles in that domain
     steps: tuple[StepPattern, ...]
 
+    def _does(self, verb: str) -> bool:
+        """Whether a general verb can stand for this capability: looking (see, check …) and receiving (get …)
+        only where its own verbs look or receive; managing verbs (manage, update, set up …) anywhere."""
+        for kind in (_LOOKING, _RECEIVING):
+            if verb in kind:
+                return any(own.split(" ")[0] in kind for rule in self.rules for own in rule.verbs)
+        return True
+
     def score(self, *, verb: str, object_words: list[str], general_verbs: frozenset[str]) -> float:
         """How well a mention fits: 3 verb and object, 2 a verb that takes any object, 1 the object with a
         general verb ("manage the schedule"), 0 not at all."""
@@ -79,8 +89,8 @@ class Capability:
                 best = max(best, 3.0)
             elif verb_fits and not rule.objects and not general:
                 best = max(best, 2.0)
-            elif object_fits and general:
-                best = max(best, 1.0)
+            elif object_fits and general and self._does(head_verb):
+                best = max(best, 1.0)  # "see pages" is no publishing, "get a guide" no writing
         return best
 
 

@@ -109,7 +109,10 @@ def _title(mention: Mention) -> str:
             thing = f"the {thing}"
         elif mention.determiner in COUNTABLE_DETERMINERS:
             thing = " ".join([*mention.object_words[:-1], grammar.noun_plural(head)])
-    parts = [mention.verb, thing, mention.qualifier]
+    verb = mention.verb
+    if not thing and verb.split(" ")[-1] in {"for", "to", "with", "on", "about", "at"}:
+        verb = verb.rsplit(" ", 1)[0]  # "pay for them": "Pay", not "Pay for"
+    parts = [verb, thing, mention.qualifier]
     return grammar.capitalise(" ".join(part for part in parts if part))[:TITLE_LIMIT]
 
 
@@ -120,7 +123,11 @@ def _coordinated_heads(mention: Mention) -> list[str]:
 
 
 def _best(
-    mention: Mention, used: dict[str, NounPhrase], side: str, open_: frozenset[str] = frozenset()
+    mention: Mention,
+    used: dict[str, NounPhrase],
+    side: str,
+    open_: frozenset[str] = frozenset(),
+    weak: dict[str, float] | None = None,
 ) -> tuple[Capability | None, float]:
     """The capability that fits the mention best and how well, each used once; None when the map has it.
 
@@ -140,8 +147,8 @@ def _best(
     for score, _, capability in sorted(ranked, key=lambda item: (item[0], item[2].id not in open_, item[1])):
         if (capability.id in open_ or passed_over) and -score < 2:
             continue  # a loose fit does not take what the domain brought in, or what ranks after a taken one
-        if capability.id not in used or capability.id in open_:
-            return capability, -score
+        if capability.id not in used or capability.id in open_ or -score > (weak or {}).get(capability.id, 9):
+            return capability, -score  # free, brought in by the domain, or held by a looser fit
         same = {used[capability.id].head.lower(), capability.default_object.split()[-1].lower()}
         if noun is None or noun.head.lower() in same:
             return None, 0  # "book, move or cancel appointments": the map has this activity already
@@ -188,7 +195,8 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
         role = mention.role or primary
         noun = _noun(mention)
         open_ = frozenset(item.capability.id for _, item in candidates if not item.verb)
-        capability, score = _best(mention, used, side_of(role), open_)
+        weak = {item.capability.id: held for held, item in candidates if item.verb}
+        capability, score = _best(mention, used, side_of(role), open_, weak)
         if capability is None:
             continue
         title = _title(mention)
@@ -205,12 +213,14 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
             noun = _parse(domain_object or capability.default_object)  # "renew loans" at a library renews books
         used[capability.id] = noun
         planned = Planned(capability, title, used[capability.id], role, mention.verb, mention.purpose, mention.order)
-        if replaces is not None:
+        if replaces is not None and candidates[replaces][1].verb:
+            candidates[replaces] = (score, planned)  # "fill in personal details" fits better than "get welcome emails"
+        elif replaces is not None:
             # A sentence that names what the domain brought in gives it the product's words and the right person
             # ("create the new hire" keeps "Onboard new hires": a general verb says less than the catalogue).
             if mention.verb in words.VAGUE_VERBS:
                 planned.title, planned.noun = candidates[replaces][1].title, candidates[replaces][1].noun
-            candidates[replaces] = (2.5, planned)
+            candidates[replaces] = (max(2.5, score), planned)
         else:
             candidates.append((score, planned))
     chosen = sorted(candidates, key=lambda item: (-item[0], item[1].order))[:MAX_ACTIVITIES]

@@ -66,6 +66,11 @@ WH_WORDS = frozenset({"where", "who", "whose", "which", "that", "when", "while",
 DETERMINERS = frozenset({"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "these", "those"})
 OBJECT_STOPS = frozenset(
     {
+        "it's",
+        "that's",
+        "there's",
+        "what's",
+        "they're",
         "up",
         "out",
         "off",
@@ -123,7 +128,7 @@ OBJECT_STOPS = frozenset(
     }
 )
 NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "ten", "few", "several", "a", "an"})
-SEEING_VERBS = frozenset({"see", "check", "know", "find out", "view", "tell", "show", "learn"})
+SEEING_VERBS = frozenset({"see", "check", "know", "find out", "view", "show"})
 QUALIFIER_STOPS = frozenset({"so", "that", "which", "who", "where", "when", "and", "or", "to", "until", "if"})
 NOUN_TAGS = ("NN", "JJ", "CD", "VBG", "FW")
 MAX_SUBJECT_WORDS = 3
@@ -450,6 +455,7 @@ class _Reader:
             if object_words and len(object_words) == 1 and (tags[index - 1] == "VBG" or gerund):
                 object_words = []  # "Ride sharing", "Shift scheduling": a gerund is no object
             counted = determiner in NUMBER_WORDS or (object_words and object_words[0][:1].isdigit())
+            counted = counted or " " in verb  # "route for the day": a time after a preposition is no object
             if object_words and counted and object_words[-1].lower() in words.TIME_NOUNS:
                 object_words = []  # "warn 2 days before": a time is no object
             if question and object_words:
