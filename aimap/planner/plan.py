@@ -128,6 +128,7 @@ def _best(
     side: str,
     open_: frozenset[str] = frozenset(),
     weak: dict[str, float] | None = None,
+    role: str = "",
 ) -> tuple[Capability | None, float]:
     """The capability that fits the mention best and how well, each used once; None when the map has it.
 
@@ -140,6 +141,8 @@ def _best(
         if capability.id == GENERIC or (capability.side and capability.side != side):
             continue
         score = capability.score(verb=mention.verb, object_words=lemmas, general_verbs=words.GENERAL_VERBS)
+        if score and capability.actors and role and role.split()[-1].lower() not in capability.actors:
+            score -= 0.5  # "restaurants accept orders": couriers accept jobs, restaurants fulfil orders
         if score:
             ranked.append((-score, position, capability))
     # On a tie the capability the product's domain brought in wins: "Pantry … track food" is stock, not a food log.
@@ -175,6 +178,7 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
     """The activities of the map: the product's domain first, then what the text says, the best matches first."""
     used: dict[str, NounPhrase] = {}
     candidates: list[tuple[float, Planned]] = []
+    generic_options: list[Mention] = []
     primary = reading.roles[0] if reading.roles else DEFAULT_ROLE
     lowered = _spaced(f" {' '.join(text.lower().split())} ")
     for capability in catalogue().values():
@@ -196,8 +200,12 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
         noun = _noun(mention)
         open_ = frozenset(item.capability.id for _, item in candidates if not item.verb)
         weak = {item.capability.id: held for held, item in candidates if item.verb}
-        capability, score = _best(mention, used, side_of(role), open_, weak)
+        capability, score = _best(mention, used, side_of(role), open_, weak, role)
         if capability is None:
+            continue
+        if capability.id == GENERIC:
+            if mention.object_words[-1].lower() not in words.VAGUE_OBJECTS:
+                generic_options.append(mention)  # the best of these gets the generic journey, below
             continue
         title = _title(mention)
         replaces = next((i for i, (_, item) in enumerate(candidates) if item.capability.id == capability.id), None)
@@ -223,6 +231,17 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
             candidates[replaces] = (max(2.5, score), planned)
         else:
             candidates.append((score, planned))
+    if generic_options and not any(item.capability.id == GENERIC for _, item in candidates):
+        # A direct object ("water plants") before a prepositional one ("walk to the car"), then plural things.
+        mention = min(
+            generic_options, key=lambda m: (" " in m.verb, not grammar.is_plural(m.object_words[-1]), m.order)
+        )
+        noun = _noun(mention) or _parse(catalogue()[GENERIC].default_object)
+        role = mention.role or primary
+        planned = Planned(
+            catalogue()[GENERIC], _title(mention), noun, role, mention.verb, mention.purpose, mention.order
+        )
+        candidates.append((0.1, planned))
     chosen = sorted(candidates, key=lambda item: (-item[0], item[1].order))[:MAX_ACTIVITIES]
     planned_list = [item for _, item in chosen]
     if not planned_list:

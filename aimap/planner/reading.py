@@ -215,6 +215,15 @@ class _Sentence:
     def __len__(self) -> int:
         return len(self.words)
 
+    def _in_object(self, index: int) -> bool:
+        """Whether the word at `index` belongs to the object of a verb just before it ("track the school bus")."""
+        for back in range(index - 1, max(-1, index - 4), -1):
+            if back in self.verbs:
+                return True
+            if self.lower[back] in COORDINATORS | PREPOSITIONS | WH_WORDS:
+                return False
+        return False
+
     def _previous(self, index: int) -> int | None:
         for previous in range(index - 1, -1, -1):
             if self.lower[previous] not in BRIDGE:
@@ -251,13 +260,15 @@ class _Sentence:
             return True
         if before in {"i", "we", "you", "they", "he", "she", "who", "that"} or before in words.ENABLERS:
             return True
-        if _is_noun_only(before) and before_tag == "NN" and tag == "VBZ" and is_person(before):
+        if before_tag == "NN" and tag == "VBZ" and is_person(before) and not grammar.is_plural(word):
             return True  # "the owner sets the prices"
-        if before in words.PEOPLE and grammar.can_be_noun(before) and grammar.verb_lemma(word) == word:
+        following_tag = self.tags[index + 1] if index + 1 < len(self) else ""
+        collective = before in words.PEOPLE and grammar.can_be_noun(before) and grammar.verb_lemma(word) == word
+        if collective and following_tag != "VBZ" and not self._in_object(previous):
             return True  # "our staff check guests in": a collective subject, then a verb
         if _is_noun_only(before) and (grammar.is_plural(before) or before_tag.startswith("NNP")):
             return True
-        if before_tag == "NNS" and grammar.is_plural(before) and grammar.verb_lemma(word) == word:
+        if before_tag in {"NNS", "NNP", "NNPS"} and grammar.is_plural(before) and grammar.verb_lemma(word) == word:
             return True  # "home cooks share": a plural subject, then a verb in its base form
         if before in COORDINATORS and self.verbs and not self._inside_phrase(previous):
             following = self.lower[index + 1] if index + 1 < len(self) else None
@@ -290,6 +301,8 @@ class _Sentence:
             return
         if self.verbs and self.subject(self.verbs[0])[1] == 0 and self.subject(self.verbs[0])[0]:
             return  # "Pet owners book appointments": the first words are the subject
+        if len(self) > 1 and self.lower[1].endswith("ing") and grammar.can_be_verb(self.lower[1]):
+            return  # "Plant watering reminders", "Ride sharing": a name, not an instruction
         # An imperative or a bullet: "Book appointments", "Track the courier until the food arrives".
         self.verbs = [0]
         skip_until = self._object_start(0)
@@ -398,6 +411,7 @@ class _Reader:
     def sentence(self, sentence: _Sentence) -> None:
         words_, lower, tags = sentence.words, sentence.lower, sentence.tags
         pending: list[Mention] = []  # verbs that share the object of the next one: "book, move or cancel appointments"
+        first_order = len(self.mentions)
         for position, verb_at in enumerate(sentence.verbs):
             end = sentence.verbs[position + 1] if position + 1 < len(sentence.verbs) else len(sentence)
             subject, subject_start = sentence.subject(verb_at)
@@ -430,14 +444,28 @@ class _Reader:
             if verb in SEEING_VERBS and index + 1 < end and lower[index] in {"when", "which", "what", "where"}:
                 question = lower[index]  # "see when their pet's vaccinations are due": the vaccinations
                 index += 1
+            object_words: list[str] = []
+            resolved, pronoun_determiner = False, ""
+            if index < end and lower[index] in {"them", "it", "these", "those"} and self.mentions and not question:
+                # "report bugs …, assign them to a teammate": them are the bugs
+                last = self.mentions[-1]
+                if last.object_words and last.order >= first_order:
+                    object_words, object_text, pronoun_determiner = (
+                        list(last.object_words),
+                        last.object_text,
+                        last.determiner,
+                    )
+                    resolved = True
+                    index += 1
             determiner = ""
             while index < end and lower[index] in words.SKIP_IN_OBJECT:
                 if lower[index] == "new" and index + 1 < end and lower[index + 1] in words.KEPT_AFTER_NEW:
                     break
                 determiner = determiner or lower[index]
                 index += 1
-            object_words: list[str] = []
-            while index < end and len(object_words) < MAX_OBJECT_WORDS:
+            if resolved:
+                determiner = pronoun_determiner
+            while not resolved and index < end and len(object_words) < MAX_OBJECT_WORDS:
                 word, tag = lower[index], tags[index]
                 if word == "off" and object_words and object_words[-1].lower() == "time":
                     object_words.append(words_[index])  # "time off" is one thing
@@ -468,7 +496,7 @@ class _Reader:
             if object_words and index < end and lower[index] in words.PARTICLES.get(verb, ()):
                 verb = f"{verb} {lower[index]}"  # "check guests in"
                 index += 1
-            if not question:
+            if not question and not resolved:
                 object_text = " ".join(object_words)
             # "flights and hotels": a second noun phrase that is no verb joins the object.
             if object_words and index + 1 < end and lower[index] in {"and", "or", "&"}:
@@ -488,7 +516,8 @@ class _Reader:
                         break
                     extra.append(words_[probe])
                     probe += 1
-                if extra and extra[0].lower() not in DETERMINERS:
+                # "… repairs and landlords assign a contractor": a noun phrase before a verb is its subject.
+                if extra and extra[0].lower() not in DETERMINERS and probe not in sentence.verbs:
                     object_text = f"{object_text} {lower[index]} {' '.join(extra)}"
                     index = probe
             qualifier, purpose = self._tail(
@@ -547,7 +576,10 @@ class _Reader:
             elif not qualifier and word in TITLE_QUALIFYING:
                 # Only a bare noun phrase qualifies a title: "to CSV", "by ingredient" — not "with its species".
                 qualifier_words = [words_[index], *_clause(words_, index + 1, end, stops=QUALIFIER_STOPS)]
-                bare = [word.lower() not in words.SKIP_IN_OBJECT | DETERMINERS for word in qualifier_words[1:]]
+                bare = [
+                    word.lower() not in words.SKIP_IN_OBJECT | DETERMINERS | OBJECT_STOPS
+                    for word in qualifier_words[1:]
+                ]
                 digits = any(char.isdigit() for char in "".join(qualifier_words))
                 if (
                     1 < len(qualifier_words) <= 3

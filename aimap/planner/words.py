@@ -26,3 +26,4 @@ STAFF_ROLES: frozenset[str] = frozenset(word.lower() for word in _DATA["staff_ro
 UNCOUNTABLE: frozenset[str] = frozenset(_DATA["uncountable"])
 ORGANISATIONS: frozenset[str] = frozenset(_DATA["organisations"])
 VAGUE_VERBS: frozenset[str] = frozenset(_DATA["vague_verbs"])
+VAGUE_OBJECTS: frozenset[str] = frozenset(_DATA["vague_objects"])
