@@ -135,7 +135,7 @@ MAX_SUBJECT_WORDS = 3
 MAX_OBJECT_WORDS = 4
 MAX_QUALIFIER_WORDS = 4
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'&-]*[A-Za-z0-9]'?|[A-Za-z0-9]|[,()]")
+_TOKEN = re.compile(r"[^\W_][\w'&-]*[^\W_]'?|[^\W_]|[,()]")  # words in any script: "Café Olé" stays whole
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|(?<=[a-z0-9)])[.!?;:]$")
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s*")
 _ASIDES = re.compile(r"\([^()]*\)|\"[^\"\n]*\"|“[^”\n]*”")
@@ -355,7 +355,7 @@ class _Sentence:
                 break
             if word in PREPOSITIONS:
                 break
-            if word in words.ENABLERS or index in self.verbs:
+            if word in words.ENABLERS or index in self.verbs or (subject and self._in_object(index)):
                 break
             if not (keep_new or tag.startswith(("NN", "JJ", "PRP")) or grammar.can_be_noun(word)):
                 break
@@ -473,8 +473,8 @@ class _Reader:
                     continue
                 if word in COORDINATORS | PREPOSITIONS | WH_WORDS | MODALS | AUXILIARIES | OBJECT_STOPS:
                     break
-                if object_words and (index in sentence.verbs or word in DETERMINERS):
-                    break
+                if object_words and (index in sentence.verbs or word in DETERMINERS or index + 1 in sentence.verbs):
+                    break  # "… appointments owners book …": a noun right before a verb is that verb's subject
                 if not (tag.startswith(NOUN_TAGS) or grammar.can_be_noun(word) or "'" in word):
                     break
                 object_words.append(words_[index])

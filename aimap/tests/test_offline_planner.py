@@ -236,3 +236,29 @@ def test_the_readme_shows_the_figures_make_eval_prints():
     overall = next(line for line in quality.format_report(report).splitlines() if line.startswith("overall"))
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert overall in readme, "run `make eval` and copy its table into the README"
+
+
+ODD_TEXTS = [
+    "<script>alert(1)</script> users book rooms",
+    "🚀🚀 founders pitch investors 🚀",
+    "Users can.",
+    "Book. Book. Book.",
+    "Owners book appointments " * 400,
+    "Café Olé lets diners reserve tables.",
+    "a" * 5000,
+    "## Couriers\n- \n- ",
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_odd_texts_still_give_a_valid_map_without_filler(text):
+    document = plan_map(text)
+    assert document_parse(document, limits=GENERATED_LIMITS)
+    measured = quality.map_quality(text, document)
+    assert measured.activities >= 3 and measured.mvp_covers_all
+    assert not measured.collisions and not measured.invented_personas
+    assert measured.padded_count <= 0.02 * measured.stories
+
+
+def test_names_keep_their_accents():
+    assert plan_map("Café Olé lets diners reserve tables.")["title"] == "Café Olé"
