@@ -427,6 +427,8 @@ class _Reader:
             if verb in words.ENABLERS:
                 continue  # "Pantry helps households track food": the subject is the product, not a role
             role = _role(subject)
+            if role:
+                self.role = role  # "let moderators work through a queue, hide or remove them": the moderators hide
             index = verb_at + 1
             if index < end and lower[index] in words.PARTICLES.get(verb, ()):
                 verb = f"{verb} {lower[index]}"
