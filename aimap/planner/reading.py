@@ -477,8 +477,9 @@ class _Reader:
                     break
                 if object_words and (index in sentence.verbs or word in DETERMINERS or index + 1 in sentence.verbs):
                     break  # "… appointments owners book …": a noun right before a verb is that verb's subject
-                if not (tag.startswith(NOUN_TAGS) or grammar.can_be_noun(word) or "'" in word):
-                    break
+                adjective = "ADJ" in grammar.lemmas(word) and index + 1 < end and grammar.can_be_noun(lower[index + 1])
+                if not (tag.startswith(NOUN_TAGS) or grammar.can_be_noun(word) or "'" in word or adjective):
+                    break  # ("a live conversation session": "live" describes the session)
                 object_words.append(words_[index])
                 index += 1
             gerund = object_words and object_words[-1].lower().endswith("ing") and grammar.can_be_verb(object_words[-1])
