@@ -241,21 +241,35 @@ class Companion:
     title: str  # a template over {object} / {objects}: "Get {objects}"
 
 
-@cache
-def companions() -> dict[str, tuple[Companion, ...]]:
-    """What a map with too few activities adds next, per capability (data/companions.yaml)."""
-    data = yaml.safe_load((DATA / "companions.yaml").read_text(encoding="utf-8"))
+def _companion_lists(name: str) -> dict[str, tuple[Companion, ...]]:
+    """A data file of "<capability> [as <object>] | <activity title>" lists, keyed by capability or word."""
+    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     known = catalogue()
     result: dict[str, tuple[Companion, ...]] = {}
     for key, items in data.items():
-        _require(key in known or key == "default", f"companions.yaml: {key}", "is not a capability")
         parsed = []
         for item in items:
             head, _, title = str(item).partition(" | ")
             capability, _, template = head.partition(" as ")
-            _require(capability in known, f"companions.yaml: {key}", f"{capability!r} is not a capability")
-            _require(bool(title.strip()), f"companions.yaml: {key}", f"{item!r} needs ' | <activity title>'")
+            _require(capability in known, f"{name}: {key}", f"{capability!r} is not a capability")
+            _require(bool(title.strip()), f"{name}: {key}", f"{item!r} needs ' | <activity title>'")
             parsed.append(Companion(capability=capability, object=template.strip(), title=title.strip()))
-        result[key] = tuple(parsed)
+        result[str(key)] = tuple(parsed)
+    return result
+
+
+@cache
+def companions() -> dict[str, tuple[Companion, ...]]:
+    """What a map with too few activities adds next, per capability (data/companions.yaml)."""
+    result = _companion_lists("companions.yaml")
+    known = catalogue()
+    for key in result:
+        _require(key in known or key == "default", f"companions.yaml: {key}", "is not a capability")
     _require("default" in result, "companions.yaml", "needs a default list")
     return result
+
+
+@cache
+def kinds() -> dict[str, tuple[Companion, ...]]:
+    """The activities a kind of product implies when its text names none ("a todo app"; data/kinds.yaml)."""
+    return _companion_lists("kinds.yaml")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import grammar, words
-from .catalogue import GENERIC, Capability, StoryPattern, catalogue, companions, fits_object
+from .catalogue import GENERIC, Capability, Companion, StoryPattern, catalogue, companions, fits_object, kinds
 from .grammar import NounPhrase
 from .reading import Mention, Reading, read
 
@@ -245,7 +245,7 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
     chosen = sorted(candidates, key=lambda item: (-item[0], item[1].order))[:MAX_ACTIVITIES]
     planned_list = [item for _, item in chosen]
     if not planned_list:
-        planned_list.extend(_from_product_noun(reading, used, primary))
+        planned_list.extend(_from_product_noun(reading, used, primary) or _from_kind(reading, used, primary))
     _add_companions(planned_list, used, primary)
     planned_list.sort(key=lambda item: (item.stage, item.order))
     return planned_list
@@ -276,8 +276,36 @@ def _from_product_noun(reading: Reading, used: dict[str, NounPhrase], role: str)
     return []
 
 
+def _from_kind(reading: Reading, used: dict[str, NounPhrase], role: str) -> list[Planned]:
+    """ "A todo app for teams", "A job board": the kind of product gives its first activities."""
+    for word in re.findall(r"[a-z][a-z-]*", reading.title.lower()):
+        if options := kinds().get(word) or kinds().get(grammar.noun_singular(word)):
+            found = [_companion(option, None, role, used, order) for order, option in enumerate(options)]
+            for planned in found:
+                planned.stage = found[0].capability.stage  # in the order the kind lists them
+            return found
+    return []
+
+
+def _companion(
+    companion: Companion, anchor: "Planned | None", role: str, used: dict[str, NounPhrase], order: int
+) -> "Planned":
+    capability = catalogue()[companion.capability]
+    if companion.object:
+        noun = _parse(companion.object.format(object=anchor.noun.one) if anchor else companion.object)
+    elif anchor is not None:
+        noun = anchor.noun
+    else:
+        noun = _parse(capability.default_object)
+    used[capability.id] = noun
+    title = grammar.capitalise(_fill(companion.title, noun.placeholders()))
+    planned = Planned(capability, title, noun, anchor.role if anchor else role, "", "", order)
+    if anchor is not None:
+        planned.stage = anchor.stage  # a companion follows what it accompanies
+    return planned
+
+
 def _add_companions(planned: list[Planned], used: dict[str, NounPhrase], role: str) -> None:
-    known = catalogue()
     anchor = planned[0] if planned else None
     options = companions().get(anchor.capability.id if anchor else "default", ()) + companions()["default"]
     for companion in options:
@@ -285,18 +313,7 @@ def _add_companions(planned: list[Planned], used: dict[str, NounPhrase], role: s
             return
         if companion.capability in used:
             continue
-        capability = known[companion.capability]
-        if anchor is not None and companion.object:
-            noun = _parse(companion.object.format(object=anchor.noun.one))
-        elif anchor is not None:
-            noun = anchor.noun
-        else:
-            noun = _parse(capability.default_object)
-        used[capability.id] = noun
-        title = grammar.capitalise(_fill(companion.title, noun.placeholders()))
-        planned.append(Planned(capability, title, noun, anchor.role if anchor else role, "", "", 20_000 + len(planned)))
-        if anchor is not None:
-            planned[-1].stage = anchor.stage  # a companion follows what it accompanies
+        planned.append(_companion(companion, anchor, role, used, 20_000 + len(planned)))
 
 
 def _values(noun: NounPhrase, product: str, verb: str) -> dict[str, str]:

@@ -140,6 +140,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|(?<=[a-z0-9)])[.!?;:]$")
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\d+[.)])\s*")
 _ASIDES = re.compile(r"\([^()]*\)|\"[^\"\n]*\"|“[^”\n]*”")
 _MAKERS = frozenset({"we", "i", "us", "our"})
+# Subjects that are people without naming a role: their activities belong to the product's main persona.
+_SOMEONE = frozenset({"they", "he", "she", "you", "people", "everyone", "everybody", "anyone", "anybody", "someone"})
 
 
 @dataclass
@@ -421,7 +423,12 @@ class _Reader:
                 continue  # "see who has asked for time off": a question about others, not an activity
             if subject and subject[-1].lower() in _MAKERS:
                 continue  # "we run a small clinic": the makers speaking, not a user's activity
-            if subject and _role(subject) is None and subject[-1].lower() not in {"they", "he", "she", "you"}:
+            # "an app to book classes" is for people to book; "the tool should build a plan" is the tool's work.
+            for_people = (
+                verb_at > 0 and lower[verb_at - 1] == "to" and subject and subject[-1].lower() in words.PRODUCT_NOUNS
+            )
+            thing = subject and subject[-1].lower() not in _SOMEONE and not for_people
+            if thing and _role(subject) is None:
                 continue  # "the food arrives", "a camera sees motion": a thing, not a person, does it
             verb = grammar.verb_lemma(lower[verb_at])
             if verb in words.ENABLERS:
@@ -477,7 +484,8 @@ class _Reader:
                     break
                 if object_words and (index in sentence.verbs or word in DETERMINERS or index + 1 in sentence.verbs):
                     break  # "… appointments owners book …": a noun right before a verb is that verb's subject
-                adjective = "ADJ" in grammar.lemmas(word) and index + 1 < end and grammar.can_be_noun(lower[index + 1])
+                describes = "ADJ" in grammar.lemmas(word) or tag == "VBN"  # "a live session", "used bikes"
+                adjective = describes and index + 1 < end and grammar.can_be_noun(lower[index + 1])
                 if not (tag.startswith(NOUN_TAGS) or grammar.can_be_noun(word) or "'" in word or adjective):
                     break  # ("a live conversation session": "live" describes the session)
                 object_words.append(words_[index])
@@ -723,7 +731,7 @@ def _default_role(text: str) -> str | None:
         head = candidate[-1]
         if head in words.NOT_ROLES or head in words.PRODUCT_NOUNS or not grammar.is_plural(head):
             continue
-        if any(word in words.SKIP_IN_OBJECT for word in candidate) or not _is_noun_only(head):
+        if any(word in words.SKIP_IN_OBJECT for word in candidate):
             continue
         role = " ".join([*candidate[:-1], grammar.noun_singular(head)])
         if is_person(role):

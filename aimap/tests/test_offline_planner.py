@@ -262,3 +262,18 @@ def test_odd_texts_still_give_a_valid_map_without_filler(text):
 
 def test_names_keep_their_accents():
     assert plan_map("Café Olé lets diners reserve tables.")["title"] == "Café Olé"
+
+
+@pytest.mark.parametrize(
+    ("text", "first_activities"),
+    [
+        ("A todo app for teams", ["Track tasks", "Share tasks", "Get task reminders"]),
+        ("A job board", ["Find jobs", "Save jobs", "Post job ads"]),
+        ("A meal planning app for families", ["Plan meals"]),
+        ("An app to book yoga classes", ["Book yoga classes"]),
+        ("A marketplace where people sell used bikes", ["Sell used bikes"]),
+    ],
+)
+def test_short_descriptions_get_the_activities_their_kind_implies(text, first_activities):
+    titles = [activity["title"] for activity in plan_map(text)["activities"]]
+    assert titles[: len(first_activities)] == first_activities
