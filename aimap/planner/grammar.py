@@ -126,12 +126,6 @@ class NounPhrase:
         modifiers = " ".join(word.removesuffix("'s").removesuffix("'") for word in words[:-1])
         return cls(modifiers=modifiers, head=singular.lower() if head.islower() else singular, countable=countable)
 
-    @classmethod
-    def parse(cls, text: str) -> "NounPhrase":
-        """From catalogue text such as "new hire" (singular)."""
-        words = text.split()
-        return cls(modifiers=" ".join(words[:-1]), head=words[-1])
-
     @property
     def one(self) -> str:
         return f"{self.modifiers} {self.head}".strip()

@@ -46,27 +46,8 @@ class Planned:
             self.stage = self.capability.stage
 
 
-COUNTABLE_DETERMINERS = frozenset(
-    {
-        "a",
-        "an",
-        "each",
-        "every",
-        "another",
-        "one",
-        "the",
-        "my",
-        "your",
-        "his",
-        "her",
-        "its",
-        "our",
-        "their",
-        "this",
-        "that",
-    }
-)
 DEFINITE = frozenset({"the", "my", "your", "his", "her", "its", "our", "their", "this", "that"})
+COUNTABLE_DETERMINERS = DEFINITE | {"a", "an", "each", "every", "another", "one"}
 
 
 def _noun(mention: Mention) -> NounPhrase | None:

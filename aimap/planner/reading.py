@@ -301,7 +301,8 @@ class _Sentence:
             return
         if first in words.NOT_ROLES or grammar.verb_lemma(first) != first:
             return
-        if self.verbs and self.subject(self.verbs[0])[1] == 0 and self.subject(self.verbs[0])[0]:
+        first_subject, first_subject_start = self.subject(self.verbs[0]) if self.verbs else ([], -1)
+        if first_subject and first_subject_start == 0:
             return  # "Pet owners book appointments": the first words are the subject
         if len(self) > 1 and self.lower[1].endswith("ing") and grammar.can_be_verb(self.lower[1]):
             return  # "Plant watering reminders", "Ride sharing": a name, not an instruction

@@ -43,7 +43,8 @@ ALL = {**SAMPLES, **{f"other: {name}": text for name, text in OTHERS.items()}}
 
 @pytest.fixture(scope="module")
 def maps() -> dict[str, tuple[dict, quality.MapQuality]]:
-    return {name: (plan_map(text), quality.map_quality(text, plan_map(text))) for name, text in ALL.items()}
+    planned = {name: plan_map(text) for name, text in ALL.items()}
+    return {name: (planned[name], quality.map_quality(ALL[name], planned[name])) for name in ALL}
 
 
 def test_there_are_at_least_twenty_samples_of_varied_styles():
