@@ -63,6 +63,8 @@ class Capability:
     side: str  # "customer" (the people the product serves), "staff" (the people who run it) or "" (either)
     stand_ins: frozenset[str]  # objects that stand for the real one: "update the menu" → its menu items
     domain_objects: tuple[tuple[str, str], ...]  # (phrase, object): what this capability handles in that domain
+    entries_of: str  # with `entries`: an object that is one entry ("vaccination") becomes "vaccination record"
+    entries: frozenset[str]
     steps: tuple[StepPattern, ...]
 
     def _does(self, verb: str) -> bool:
@@ -200,6 +202,8 @@ def capability_parse(data: Any, *, where: str) -> Capability:
         side=data.get("side", ""),
         stand_ins=_words(data.get("stand_ins"), f"{where}.stand_ins"),
         domain_objects=_pairs(data.get("domain_objects"), f"{where}.domain_objects"),
+        entries_of=" ".join(str(data.get("entries_of") or "").split()),
+        entries=_nouns(data.get("entries"), f"{where}.entries"),
         steps=tuple(parsed_steps),
     )
 

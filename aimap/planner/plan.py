@@ -200,6 +200,8 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
             title = grammar.capitalise(" ".join(part for part in (verb, noun.many, mention.qualifier) if part))
         if noun is None or noun.head.lower() in capability.stand_ins or noun.one.lower() in capability.stand_ins:
             noun = _parse(domain_object or capability.default_object)  # "renew loans" at a library renews books
+        if capability.entries_of and noun.head.lower() in capability.entries:
+            noun = NounPhrase(noun.one, capability.entries_of)  # "pet vaccination" → "pet vaccination record"
         used[capability.id] = noun
         planned = Planned(capability, title, used[capability.id], role, mention.verb, mention.purpose, mention.order)
         if replaces is not None and candidates[replaces][1].verb:
