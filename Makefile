@@ -9,12 +9,25 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 EVAL_ARGS ?=
+# `make test` runs the quick suite; SUITE=all (what `make test-all` and CI run)
+# adds the browser tests and the slow ones: servers in subprocesses, faults,
+# concurrency, Schemathesis.
+SUITE ?= quick
+ifeq ($(SUITE),all)
+PYTEST_SELECT :=
+else ifeq ($(SUITE),quick)
+PYTEST_SELECT := -m "not slow and not browser"
+else
+$(error SUITE must be quick or all, not $(SUITE))
+endif
 
-.PHONY: help run test lint format worker migrate superuser serve-prod clean eval
+.PHONY: help run test test-all lint security audit format worker migrate superuser serve-prod clean eval
 
 help:
 	@echo "make run      serve Mapwright on http://$(HOST):$(PORT) (SQLite, no Redis, offline AI)"
-	@echo "make test     lint with ruff and run the whole test suite"
+	@echo "make test     lint (ruff, bandit) and run the quick test suite"
+	@echo "make test-all the same with the whole suite: browser, subprocess, fault and fuzz tests (what CI runs)"
+	@echo "make audit    check the pinned requirements for known vulnerabilities (pip-audit; needs its service online)"
 	@echo "make worker   run the background task worker (TASKS_BACKEND=database)"
 	@echo "make format   format the code with ruff"
 	@echo "make eval     print the offline planner's quality table over aimap/planner/samples/ (EVAL_ARGS=--json)"
@@ -80,8 +93,24 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+# Bandit's findings are each answered where they occur (`# nosec <id>` with the reason).
+security: $(VENV)/.installed-dev
+	$(VENV)/bin/bandit -q -r accounts projects stories aimap config manage.py -x '*/tests/*,*/migrations/*'
+
+# pip-audit asks PyPI's vulnerability service; where it cannot be reached (these
+# build machines reach only a package mirror) it lists every package as not
+# audited, and this says so instead of passing quietly.
+audit: $(VENV)/.installed-dev
+	@out=$$($(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off 2>&1); status=$$?; echo "$$out"; \
+	if echo "$$out" | grep -q "could not be audited"; then \
+	  echo "pip-audit could not reach its vulnerability service from this machine: nothing was audited." >&2; exit 2; \
+	fi; exit $$status
+
+test: lint security
+	$(PY) -m pytest $(PYTEST_SELECT) $(PYTEST_ARGS)
+
+test-all:
+	$(MAKE) test SUITE=all
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -310,7 +310,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.storage.StaticFilesStorage"
         )
     },
 }
@@ -406,8 +406,15 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # Links with tokens, JWTs and URL passwords are blanked in every line (config/scrub.py).
+    "filters": {"secrets": {"()": "config.scrub.SecretsFilter"}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["secrets"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
@@ -423,10 +430,18 @@ LOGGING = {
 SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
+    from config.scrub import SENTRY_DENYLIST, sentry_before_send
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env_str("SENTRY_ENVIRONMENT", "production"),
         traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
         send_default_pii=False,
+        # Secret keys anywhere in the event (request data, local variables), then
+        # secrets inside text: links with tokens, JWTs, URL passwords.
+        event_scrubber=EventScrubber(denylist=DEFAULT_DENYLIST + SENTRY_DENYLIST, recursive=True),
+        before_send=sentry_before_send,
+        before_send_transaction=sentry_before_send,
     )

@@ -4,7 +4,12 @@ import json
 import re
 import secrets
 
+import pytest
+
 from tests.support import BASE_DIR, clean_env, run_manage, run_python
+
+# Each test reads the settings in a fresh process.
+pytestmark = pytest.mark.slow
 
 PRODUCTION_KEY = secrets.token_urlsafe(50)
 

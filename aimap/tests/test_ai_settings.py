@@ -13,6 +13,9 @@ from django.conf import settings
 print(json.dumps({"max_tokens": settings.AI_MAX_TOKENS, "concurrency": settings.AI_CONCURRENCY}))
 """
 
+# Each test reads the settings in a fresh process.
+pytestmark = pytest.mark.slow
+
 
 def ai_settings(**environment: str) -> dict:
     result = run_python(SHOW, clean_env(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", **environment))

@@ -87,6 +87,7 @@ def test_an_unknown_provider_is_a_command_error():
         run_command(description=VET_CLINIC, provider="skynet")
 
 
+@pytest.mark.slow
 def test_the_command_runs_as_a_real_process_and_prints_json():
     result = run_manage("generate_map", "--description", VET_CLINIC, env=clean_env(DJANGO_DEBUG="1"))
 
@@ -94,6 +95,7 @@ def test_the_command_runs_as_a_real_process_and_prints_json():
     assert_valid_document(json.loads(result.stdout))
 
 
+@pytest.mark.slow
 def test_the_real_process_fails_on_an_empty_description():
     result = run_manage("generate_map", "--description", "  ", env=clean_env(DJANGO_DEBUG="1"))
 

@@ -216,6 +216,7 @@ def test_the_catalogue_is_data_with_at_least_forty_capabilities():
         assert len({story.benefit for story in stories}) == len(stories), capability.id
 
 
+@pytest.mark.slow
 def test_the_planner_needs_no_network_and_no_downloaded_data(tmp_path):
     """Run in a fresh interpreter where any socket fails and NLTK has no data folder."""
     script = (

@@ -45,6 +45,7 @@ def test_ready_names_each_check_when_all_pass(client):
     }
 
 
+@pytest.mark.slow
 def test_ready_answers_503_naming_the_database_when_postgresql_is_unreachable():
     # Nothing listens on port 1: the connection is refused at once.
     status, body = ready_in_fresh_process(DATABASE_URL="postgres://postgres@127.0.0.1:1/mapwright")
@@ -54,6 +55,7 @@ def test_ready_answers_503_naming_the_database_when_postgresql_is_unreachable():
     assert "database" in body["failed"]
 
 
+@pytest.mark.slow
 def test_ready_answers_503_naming_the_database_when_sqlite_cannot_open(tmp_path):
     missing = tmp_path / "no-such-folder" / "db.sqlite3"
     status, body = ready_in_fresh_process(DATABASE_URL=f"sqlite:///{missing}", REDIS_URL="")
@@ -61,6 +63,7 @@ def test_ready_answers_503_naming_the_database_when_sqlite_cannot_open(tmp_path)
     assert body["checks"]["database"]["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_ready_answers_503_naming_migrations_not_yet_applied(tmp_path):
     status, body = ready_in_fresh_process(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     assert status == 503
@@ -97,6 +100,7 @@ def test_pages_still_render_while_redis_is_down(client):
         assert client.get("/admin/login/").status_code == 200
 
 
+@pytest.mark.slow
 def test_redis_down_in_a_process_configured_with_redis_url(tmp_path):
     status, body = ready_in_fresh_process(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", REDIS_URL="redis://127.0.0.1:1/0"
