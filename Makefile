@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 EVAL_ARGS ?=
+BENCH_ARGS ?=
 # `make test` runs the quick suite; SUITE=all (what `make test-all` and CI run)
 # adds the browser tests and the slow ones: servers in subprocesses, faults,
 # concurrency, Schemathesis.
@@ -21,7 +22,7 @@ else
 $(error SUITE must be quick or all, not $(SUITE))
 endif
 
-.PHONY: help run test test-all lint security audit format worker migrate superuser serve-prod clean eval
+.PHONY: help run test test-all lint typecheck security audit bench format worker migrate superuser serve-prod clean eval
 
 help:
 	@echo "make run      serve Mapwright on http://$(HOST):$(PORT) (SQLite, no Redis, offline AI)"
@@ -30,6 +31,7 @@ help:
 	@echo "make audit    check the pinned requirements for known vulnerabilities (pip-audit; needs its service online)"
 	@echo "make worker   run the background task worker (TASKS_BACKEND=database)"
 	@echo "make format   format the code with ruff"
+	@echo "make bench    time pages, the API, the AI cache, throughput and a soak; writes docs/benchmarks.md (BENCH_ARGS=--quick|--soak-seconds N)"
 	@echo "make eval     print the offline planner's quality table over aimap/planner/samples/ (EVAL_ARGS=--json)"
 
 # A Python of at least 3.12: python3.13/3.12/3.14/python3 on the PATH, else a
@@ -76,6 +78,10 @@ run: $(VENV)/.installed-runtime
 eval: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py evaluate_planner $(EVAL_ARGS)
 
+# Exits 1 when a target of docs/benchmarks.md is missed.
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 worker: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker
 
@@ -95,14 +101,20 @@ format: $(VENV)/.installed-dev
 
 # Bandit's findings are each answered where they occur (`# nosec <id>` with the reason).
 security: $(VENV)/.installed-dev
-	$(VENV)/bin/bandit -q -r accounts projects stories aimap config manage.py -x '*/tests/*,*/migrations/*'
+	@# Its notes on multi-line statements ("nosec encountered, but no failed test") are noise.
+	set -o pipefail; $(VENV)/bin/bandit -q -r accounts projects stories aimap config manage.py \
+	  -x '*/tests/*,*/migrations/*' 2>&1 | { grep -v "nosec encountered" || true; }
 
 # pip-audit asks PyPI's vulnerability service; where that cannot be reached
 # (these build machines reach only a package mirror) .ci/audit says so and fails.
 audit: $(VENV)/.installed-dev
 	bash .ci/audit
 
-test: lint security
+# Strict, with the Django and DRF plugins; tests are relaxed (pyproject.toml).
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy .
+
+test: lint typecheck security
 	$(PY) -m pytest $(PYTEST_SELECT) $(PYTEST_ARGS)
 
 test-all:

@@ -1,12 +1,15 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
 from . import services
+from .models import User
 
 
-def add_service_errors(form: forms.Form, error: ValidationError, field_names: dict[str, str] | None = None) -> None:
+def add_service_errors(form: forms.BaseForm, error: ValidationError, field_names: dict[str, str] | None = None) -> None:
     """Attach a service's field-keyed errors to the form, renaming fields where the form calls them otherwise."""
     field_names = field_names or {}
     for field, messages in error.message_dict.items():
@@ -33,8 +36,9 @@ class SignUpForm(forms.Form):
     )
     password2 = forms.CharField(label="Password again", strip=False, widget=password_input("new-password"))
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns; its stub allows None
         if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
             self.add_error("password2", "The two passwords differ.")
         return cleaned
@@ -76,8 +80,9 @@ class PasswordChangeForm(forms.Form):
     )
     new_password2 = forms.CharField(label="New password again", strip=False, widget=password_input("new-password"))
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns; its stub allows None
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second and first != second:
             self.add_error("new_password2", "The two passwords differ.")
@@ -90,10 +95,10 @@ class PasswordResetRequestForm(forms.Form):
     )
 
 
-class NewPasswordForm(SetPasswordForm):
+class NewPasswordForm(SetPasswordForm[User]):
     """Django's set-password form for reset links, saving through the service that also ends other sessions."""
 
-    def save(self, commit: bool = True):
+    def save(self, commit: bool = True) -> User:
         return services.user_set_password(user=self.user, new_password=self.cleaned_data["new_password1"])
 
 

@@ -1,9 +1,14 @@
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
+
+from .addresses import normalise_email, validate_storable_email
 
 
 def new_security_stamp() -> str:
@@ -13,11 +18,17 @@ def new_security_stamp() -> str:
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> "User":
-        # Email is the login and matches in any letter case.
-        return self.get(email__iexact=username)
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Every address is stored in its one normal form (accounts/addresses.py).
+        return normalise_email(email or "")
 
-    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Email is the login: any spelling with the same normal form finds the account,
+        # compared exactly (iexact would fold differently on each database).
+        return self.get(email=normalise_email(username or ""))
+
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email), **extra_fields)
@@ -26,12 +37,12 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields: Any) -> "User":
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True
         return self._create_user(email, password, **extra_fields)
@@ -74,6 +85,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+        if self.email:
+            try:
+                validate_storable_email(self.email)
+            except ValidationError as error:
+                raise ValidationError({"email": error.messages}) from error
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         key_salt = "accounts.User.get_session_auth_hash"
@@ -86,3 +102,42 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class EmailKind(models.TextChoices):
+    """The emails accounts sends; each is a template set under templates/emails/."""
+
+    VERIFY_EMAIL = "verify_email", "Email verification"
+    CHANGE_EMAIL = "change_email", "Email change confirmation"
+    EMAIL_CHANGED = "email_changed", "Email changed notice"
+    PASSWORD_CHANGED = "password_changed", "Password changed notice"
+    PASSWORD_RESET = "password_reset", "Password reset link"
+
+
+class EmailFailure(models.Model):
+    """An email the mail server did not take: one row per email, updated on each failed attempt.
+
+    Holds no token, link or body: an admin sees whom it was for, what it was,
+    how often it failed and why, and whether it is still being retried.
+    """
+
+    class Status(models.TextChoices):
+        RETRYING = "retrying", "Failed, will be retried"
+        GAVE_UP = "gave_up", "Failed, given up"
+        DELIVERED = "delivered", "Delivered on a later attempt"
+
+    to = models.CharField("recipient", max_length=254)
+    kind = models.CharField(max_length=32, choices=EmailKind.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="Failed attempts so far.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RETRYING)
+    last_error = models.TextField(blank=True)
+    first_failed_at = models.DateTimeField(default=timezone.now)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-last_failed_at"], name="accounts_emailfail_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}: {self.get_status_display()}"

@@ -1,14 +1,17 @@
 """Reads of accounts."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from .addresses import normalise_email
 from .models import User
 
 
 def user_find_active_by_email(*, email: str) -> User | None:
-    return get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    return get_user_model().objects.filter(email=normalise_email(email), is_active=True).first()
 
 
 def user_from_uidb64(uidb64: str) -> User | None:
@@ -21,7 +24,7 @@ def user_from_uidb64(uidb64: str) -> User | None:
     return get_user_model().objects.filter(pk=pk, is_active=True).first()
 
 
-def user_data_export(*, user: User) -> dict:
+def user_data_export(*, user: User) -> dict[str, Any]:
     """Everything Mapwright holds about `user`, as JSON-ready data: the account and every project's map."""
     from projects.access import projects_for_user  # accounts sits below the apps that hold maps
     from stories.selectors import document_from_map

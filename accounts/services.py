@@ -1,5 +1,8 @@
 """Writes to accounts. Pages and the API both call these; errors are ValidationErrors keyed by field."""
 
+from datetime import datetime
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -7,13 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+# The module, not its tasks: accounts.tasks imports this module in turn.
+from . import tasks
+from .addresses import normalise_email, validate_storable_email
 from .emails import send_templated_email
-from .models import User, new_security_stamp
-from .selectors import user_find_active_by_email, user_from_uidb64
+from .models import EmailFailure, User, new_security_stamp
+from .selectors import user_from_uidb64
 from .tokens import (
     EMAIL_CHANGE_SALT,
     EMAIL_VERIFICATION_SALT,
@@ -26,7 +31,7 @@ INVALID_VERIFICATION_LINK = "This verification link is invalid or has expired."
 INVALID_EMAIL_CHANGE_LINK = "This confirmation link is invalid or has expired."
 INVALID_RESET_LINK = "This password reset link is invalid or has expired."
 EMAIL_TAKEN = "An account with this email address already exists."
-WRONG_PASSWORD = "Your password is not correct."  # noqa: S105 - a message, not a secret
+WRONG_PASSWORD = "Your password is not correct."  # noqa: S105  # nosec B105
 
 
 def _password_errors(password: str, *, user: User) -> list[str]:
@@ -38,7 +43,7 @@ def _password_errors(password: str, *, user: User) -> list[str]:
 
 
 def _email_taken(email: str, *, excluding: User | None = None) -> bool:
-    users = get_user_model().objects.filter(email__iexact=email)
+    users = get_user_model().objects.filter(email=normalise_email(email))
     if excluding is not None:
         users = users.exclude(pk=excluding.pk)
     return users.exists()
@@ -46,10 +51,10 @@ def _email_taken(email: str, *, excluding: User | None = None) -> bool:
 
 @transaction.atomic
 def user_register(*, email: str, full_name: str, password: str, site_url: str) -> User:
-    user = User(email=User.objects.normalize_email(email.strip()), full_name=full_name.strip())
+    user = User(email=normalise_email(email), full_name=full_name.strip())
     errors: dict[str, list[str]] = {}
     try:
-        # The case-insensitive rule is checked below, so that its error names the field.
+        # Uniqueness of the normal form is checked below, so that its error names the field.
         user.full_clean(exclude=["password"], validate_constraints=False)
     except ValidationError as error:
         errors.update(error.message_dict)
@@ -76,8 +81,8 @@ def user_verify_email(*, token: str) -> User:
     payload = read_signed_token(token, salt=EMAIL_VERIFICATION_SALT)
     user = None
     if payload is not None:
-        user = get_user_model().objects.select_for_update().filter(pk=payload.get("user"), is_active=True).first()
-    if user is None or user.email.lower() != payload.get("email"):
+        user = get_user_model().objects.select_for_update().filter(pk=payload.get("user", 0), is_active=True).first()
+    if user is None or payload is None or normalise_email(user.email) != payload.get("email"):
         raise ValidationError({"token": INVALID_VERIFICATION_LINK})
     if not user.email_verified:
         user.email_verified = True
@@ -94,16 +99,17 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 
 
 def user_request_email_change(*, user: User, new_email: str, password: str, site_url: str) -> None:
-    new_email = User.objects.normalize_email(new_email.strip())
+    new_email = normalise_email(new_email)
     errors: dict[str, str] = {}
     if not user.check_password(password):
         errors["password"] = WRONG_PASSWORD
     try:
         validate_email(new_email)
-    except ValidationError:
-        errors["new_email"] = "Enter a valid email address."
+        validate_storable_email(new_email)
+    except ValidationError as error:
+        errors["new_email"] = error.messages[0]
     else:
-        if new_email.lower() == user.email.lower():
+        if new_email == normalise_email(user.email):
             errors["new_email"] = "That is already your email address."
         elif _email_taken(new_email):
             errors["new_email"] = EMAIL_TAKEN
@@ -119,10 +125,10 @@ def user_confirm_email_change(*, token: str) -> User:
     payload = read_signed_token(token, salt=EMAIL_CHANGE_SALT)
     user = None
     if payload is not None:
-        user = get_user_model().objects.select_for_update().filter(pk=payload.get("user"), is_active=True).first()
-    if user is None or user.email.lower() != payload.get("old"):
+        user = get_user_model().objects.select_for_update().filter(pk=payload.get("user", 0), is_active=True).first()
+    if user is None or payload is None or normalise_email(user.email) != payload.get("old"):
         raise ValidationError({"token": INVALID_EMAIL_CHANGE_LINK})
-    new_email = payload["new"]
+    new_email = normalise_email(payload["new"])
     if _email_taken(new_email, excluding=user):
         raise ValidationError({"token": EMAIL_TAKEN})
     old_email = user.email
@@ -172,14 +178,12 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
 
 def user_request_password_reset(*, email: str, site_url: str) -> None:
-    """Email a reset link if an active account has this address. Says nothing either way."""
-    user = user_find_active_by_email(email=email)
-    if user is None or not user.has_usable_password():
-        return
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = site_url + reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
-    send_templated_email(template="password_reset", to=user.email, context={"user": user, "link": link})
+    """Enqueue the reset email for this address; the task finds out whether anyone has it.
+
+    The request does the same for a known and an unknown address (not even a
+    lookup), so neither its answer nor its timing tells them apart.
+    """
+    transaction.on_commit(partial(tasks.send_password_reset.enqueue, email=normalise_email(email), site_url=site_url))
 
 
 @transaction.atomic
@@ -197,3 +201,43 @@ def user_delete(*, user: User, password: str) -> None:
         raise ValidationError({"password": WRONG_PASSWORD})
     user_revoke_refresh_tokens(user=user)
     user.delete()
+
+
+@transaction.atomic
+def email_failure_record(
+    *,
+    failure_id: int | None,
+    to: str,
+    kind: str,
+    attempts: int,
+    error: str,
+    next_attempt_at: datetime | None,
+) -> EmailFailure:
+    """Record a failed attempt: a new row for an email's first failure, the same row for its retries."""
+    now = timezone.now()
+    status = EmailFailure.Status.RETRYING if next_attempt_at is not None else EmailFailure.Status.GAVE_UP
+    failure = EmailFailure.objects.select_for_update().filter(pk=failure_id).first() if failure_id else None
+    if failure is None:
+        max_length = EmailFailure._meta.get_field("to").max_length or 254
+        failure = EmailFailure(to=to[:max_length], kind=kind, first_failed_at=now)
+    failure.attempts = attempts
+    failure.status = status
+    failure.last_error = error
+    failure.last_failed_at = now
+    failure.next_attempt_at = next_attempt_at
+    failure.save()
+    return failure
+
+
+@transaction.atomic
+def email_failure_mark_delivered(*, failure_id: int, attempts: int) -> None:
+    EmailFailure.objects.filter(pk=failure_id).update(
+        status=EmailFailure.Status.DELIVERED, attempts=attempts - 1, next_attempt_at=None
+    )
+
+
+@transaction.atomic
+def email_failure_give_up(*, failure_id: int, reason: str) -> None:
+    EmailFailure.objects.filter(pk=failure_id).update(
+        status=EmailFailure.Status.GAVE_UP, last_error=reason, next_attempt_at=None
+    )

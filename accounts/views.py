@@ -1,13 +1,15 @@
 """Account pages. Thin: validate the form, rate-limit, call a service, redirect with a message."""
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -17,23 +19,26 @@ from django.views.generic import FormView, TemplateView
 
 from config.links import site_url
 from config.ratelimit import enforce_rate_limit, value_key
+from config.types import AuthenticatedHttpRequest
 
 from . import forms, services
+from .addresses import normalise_email
+from .models import User
 from .selectors import user_data_export, user_from_uidb64
 
 SETTINGS_TEMPLATE = "accounts/settings.html"
 
 
-class SignUpView(FormView):
+class SignUpView(FormView[forms.SignUpForm]):
     template_name = "accounts/signup.html"
     form_class = forms.SignUpForm
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             return redirect("accounts:settings")
         return super().dispatch(request, *args, **kwargs)
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         enforce_rate_limit(request, limit="register")
         return super().post(request, *args, **kwargs)
 
@@ -46,7 +51,7 @@ class SignUpView(FormView):
                 site_url=site_url(self.request),
             )
         except ValidationError as error:
-            forms.add_service_errors(form, error, {"password": "password1"})
+            forms.add_service_errors(form, error, {"password": "password1"})  # nosec B105
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to Mapwright! We sent a link to {user.email} to confirm the address.")
@@ -58,26 +63,27 @@ class LoginView(auth_views.LoginView):
     form_class = forms.LoginForm
     redirect_authenticated_user = True
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         enforce_rate_limit(request, limit="login-ip")
-        if email := request.POST.get("username", "").strip():
+        # Keyed by the normal form, so that no spelling of an address gets a bucket of its own.
+        if email := normalise_email(request.POST.get("username", "")):
             enforce_rate_limit(request, limit="login-email", key=value_key(email))
         return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are logged out.")
         return response
 
 
-class PasswordResetRequestView(FormView):
+class PasswordResetRequestView(FormView[forms.PasswordResetRequestForm]):
     template_name = "accounts/password_reset.html"
     form_class = forms.PasswordResetRequestForm
     success_url = reverse_lazy("accounts:password-reset-sent")
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         enforce_rate_limit(request, limit="password-reset")
         return super().post(request, *args, **kwargs)
 
@@ -97,10 +103,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = forms.NewPasswordForm
     success_url = reverse_lazy("accounts:login")
 
-    def get_user(self, uidb64: str):
+    def get_user(self, uidb64: str) -> User | None:
         return user_from_uidb64(uidb64)
 
-    def form_valid(self, form: forms.NewPasswordForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:  # a forms.NewPasswordForm
         response = super().form_valid(form)
         messages.success(self.request, "Your new password is set. Log in with it.")
         return response
@@ -117,7 +123,7 @@ class EmailVerifyView(View):
 
 
 class VerificationResendView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.user.email_verified:
             messages.info(request, "Your email address is already confirmed.")
         else:
@@ -135,7 +141,7 @@ def redirect_back(request: HttpRequest, *, default: str) -> HttpResponseRedirect
     return HttpResponseRedirect(target if target and safe else default)
 
 
-def render_settings(request: HttpRequest, **bound_forms: object) -> HttpResponse:
+def render_settings(request: AuthenticatedHttpRequest, **bound_forms: object) -> HttpResponse:
     """The settings page, with any form given bound (and showing its errors), the rest fresh."""
     user = request.user
     context = {
@@ -148,12 +154,12 @@ def render_settings(request: HttpRequest, **bound_forms: object) -> HttpResponse
 
 
 class AccountSettingsView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render_settings(request)
 
 
 class ProfileUpdateView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.ProfileForm(request.POST)
         if form.is_valid():
             try:
@@ -167,7 +173,7 @@ class ProfileUpdateView(LoginRequiredMixin, View):
 
 
 class EmailChangeView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         enforce_rate_limit(request, limit="email-resend")
         form = forms.EmailChangeForm(request.POST)
         if form.is_valid():
@@ -196,7 +202,7 @@ class EmailChangeConfirmView(View):
 
 
 class PasswordChangeView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.PasswordChangeForm(request.POST)
         if form.is_valid():
             try:
@@ -206,7 +212,7 @@ class PasswordChangeView(LoginRequiredMixin, View):
                     new_password=form.cleaned_data["new_password1"],
                 )
             except ValidationError as error:
-                forms.add_service_errors(form, error, {"new_password": "new_password1"})
+                forms.add_service_errors(form, error, {"new_password": "new_password1"})  # nosec B105
             else:
                 update_session_auth_hash(request, user)
                 messages.success(request, "Your password is changed. Every other session and app was logged out.")
@@ -215,7 +221,7 @@ class PasswordChangeView(LoginRequiredMixin, View):
 
 
 class LogoutEverywhereView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         services.user_logout_everywhere(user=request.user)
         logout(request)
         messages.info(request, "You are logged out everywhere: on every device, browser and app.")
@@ -223,7 +229,7 @@ class LogoutEverywhereView(LoginRequiredMixin, View):
 
 
 class DataExportView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         data = user_data_export(user=request.user)
         filename = f"mapwright-data-{timezone.now():%Y-%m-%d}.json"
         response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
@@ -234,10 +240,10 @@ class DataExportView(LoginRequiredMixin, View):
 class AccountDeleteView(LoginRequiredMixin, View):
     template_name = "accounts/delete.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, self.template_name, {"form": forms.DeleteAccountForm()})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = forms.DeleteAccountForm(request.POST)
         if form.is_valid():
             try:

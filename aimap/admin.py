@@ -1,10 +1,11 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Generation
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(admin.ModelAdmin[Generation]):
     list_display = (
         "created",
         "user",
@@ -23,5 +24,5 @@ class GenerationAdmin(admin.ModelAdmin):
     date_hierarchy = "created"
     readonly_fields = [field.name for field in Generation._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

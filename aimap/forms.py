@@ -1,4 +1,8 @@
+from typing import Any
+
 from django import forms
+
+from projects.limits import PROJECT_DESCRIPTION_MAX
 
 from .models import Generation
 
@@ -6,7 +10,7 @@ from .models import Generation
 class GenerateMapForm(forms.Form):
     description = forms.CharField(
         label="Product description",
-        max_length=10_000,
+        max_length=PROJECT_DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Who uses the product and what they do with it, in plain words. "
         "For example: “A booking app for a vet clinic: owners book appointments, get vaccination reminders "
@@ -23,7 +27,7 @@ class GenerateMapForm(forms.Form):
     )
     confirm_replace = forms.BooleanField(required=False)
 
-    def __init__(self, *args, current_map: dict[str, int] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, current_map: dict[str, int] | None = None, **kwargs: Any) -> None:
         """`current_map`: the counts of the project's map; a map with activities asks to confirm Replace."""
         super().__init__(*args, **kwargs)
         self.current_map = current_map or {}
@@ -37,8 +41,9 @@ class GenerateMapForm(forms.Form):
         else:
             del self.fields["confirm_replace"]  # an empty map has nothing to lose
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns; its stub allows None
         if (
             "confirm_replace" in self.fields
             and cleaned.get("mode") == Generation.Mode.REPLACE

@@ -1,13 +1,15 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from projects.limits import PROJECT_DESCRIPTION_MAX
 from projects.models import Project
 from stories.models import MapMode
 
 
-def initial_progress() -> dict:
+def initial_progress() -> dict[str, Any]:
     """A generation's progress before it runs; `activities_total` is None until the backbone is known."""
     return {"stage": "queued", "activities_total": None, "activities_done": 0}
 
@@ -28,7 +30,7 @@ class Generation(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="generations")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.REPLACE)
-    description = models.TextField(max_length=10_000)
+    description = models.TextField(max_length=PROJECT_DESCRIPTION_MAX)
     provider = models.CharField(max_length=32)
     model = models.CharField(max_length=200, blank=True)
     prompt_hash = models.CharField(max_length=64, blank=True)
@@ -43,6 +45,9 @@ class Generation(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
+    # Renewed by the running task at each stage it finishes: a "running" generation whose heartbeat is
+    # older than services.generation_stale_seconds() lost its worker and is failed by whoever notices.
+    heartbeat = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -8,18 +8,29 @@ progress through a callback, always from the thread that called `generate`.
 import json
 import logging
 import re
+import string
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import openai
 from django.conf import settings
+from openai.types.chat import ChatCompletionMessageParam
 
-from stories.document import GENERATED_LIMITS, DocumentInvalid, document_parse
+from stories import limits
+from stories.document import (
+    GENERATED_LIMITS,
+    SCHEMA_VERSION,
+    ActivityDoc,
+    DocumentInvalid,
+    MapDocument,
+    StoryDoc,
+    document_parse,
+)
 
 from .stages import (
     BACKBONE_JSON_SCHEMA,
@@ -47,13 +58,32 @@ MAP_LABEL = "MAP: "
 VALIDATION_RETRIES = 2
 ECHO_LIMIT = 6_000
 
-# What `progress` receives: {"stage": "backbone" | "stories" | "done", "activities_total": int | None,
-# "activities_done": int}.
-Progress = Callable[[dict], None]
+
+class ProgressState(TypedDict):
+    """What `progress` receives, and what a generation keeps as its progress."""
+
+    stage: str  # "backbone" | "stories" | "done"
+    activities_total: int | None
+    activities_done: int
 
 
-def progress_state(stage: str, *, total: int | None = None, done: int = 0) -> dict:
+Progress = Callable[[ProgressState], None]
+
+
+def progress_state(stage: str, *, total: int | None = None, done: int = 0) -> ProgressState:
     return {"stage": stage, "activities_total": total, "activities_done": done}
+
+
+def _no_document() -> MapDocument:
+    """The document of a result that only counts tokens, or of one not finished yet."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "title": "",
+        "description": "",
+        "personas": [],
+        "releases": [],
+        "activities": [],
+    }
 
 
 class ProviderError(Exception):
@@ -62,7 +92,7 @@ class ProviderError(Exception):
 
 @dataclass
 class ProviderResult:
-    document: dict
+    document: MapDocument
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -73,7 +103,7 @@ class ProviderResult:
             self.completion_tokens = (self.completion_tokens or 0) + other.completion_tokens
 
 
-def _no_progress(state: dict) -> None:
+def _no_progress(state: ProgressState) -> None:
     pass
 
 
@@ -94,9 +124,21 @@ class OfflineProvider:
         return ProviderResult(document)
 
 
+def prompt_limits() -> dict[str, str]:
+    """What the prompts' $NAME placeholders stand for: the limits the answer is checked against, written once."""
+    values = {name: value for name, value in vars(limits).items() if name.isupper() and isinstance(value, int)}
+    values |= {
+        "GENERATED_ACTIVITIES": GENERATED_LIMITS.activities,
+        "GENERATED_STEPS_PER_ACTIVITY": GENERATED_LIMITS.steps_per_activity,
+        "GENERATED_STORIES": GENERATED_LIMITS.stories,
+    }
+    return {name: f"{value:,}" for name, value in values.items()}
+
+
 @cache
 def prompt_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    # substitute, not safe_substitute: a misspelt placeholder fails at once instead of reaching the model.
+    return string.Template(path.read_text(encoding="utf-8")).substitute(prompt_limits())
 
 
 def system_prompt() -> str:
@@ -134,7 +176,7 @@ def _json_line(value: object) -> str:
     return _unfenced(json.dumps(value, ensure_ascii=False))
 
 
-def stories_prompt(description: str, backbone: dict, activity: dict) -> str:
+def stories_prompt(description: str, backbone: MapDocument, activity: ActivityDoc) -> str:
     """Stage 2's request: the stories of one activity, with the whole backbone as context."""
     this = {
         "title": activity["title"],
@@ -172,24 +214,25 @@ def extract_json(text: str) -> object:
     first, last = text.find("{"), text.rfind("}")
     if first != -1 and last > first:
         candidates.append(text[first : last + 1])
-    error: json.JSONDecodeError | None = None
+    errors: list[json.JSONDecodeError] = []
     for candidate in candidates:
         try:
             return json.loads(candidate)
         except json.JSONDecodeError as exc:
-            error = error or exc
+            errors.append(exc)
+    error = errors[0]  # the answer as it is: what the model is told about
     raise ValueError(f"the answer is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})")
 
 
 @dataclass(frozen=True)
-class Stage:
+class Stage[T]:
     """One kind of request: how it is named to a person and to the model, its schema, and its check."""
 
     label: str  # names the stage in an error: "Backbone", "Stories for “Book appointments”"
     wanted: str  # what the model failed to give: "a valid backbone", "valid stories"
     schema_name: str
-    schema: dict
-    parse: Callable[[Any], Any]
+    schema: dict[str, Any]
+    parse: Callable[[Any], T]
 
 
 class _Abandoned(Exception):
@@ -231,7 +274,7 @@ class OpenAIProvider:
 
     def generate(self, description: str, *, progress: Progress | None = None) -> ProviderResult:
         report = progress or _no_progress
-        result = ProviderResult(document={})  # token counts stay None unless the server reports usage
+        result = ProviderResult(document=_no_document())  # token counts stay None unless the server reports usage
         report(progress_state("backbone"))
         backbone_stage = Stage(
             label="Backbone",
@@ -251,7 +294,7 @@ class OpenAIProvider:
 
         report(progress_state("stories", total=total, done=0))
         stories = self._all_stories(description, backbone, result, report)
-        assembled = {
+        assembled: MapDocument = {
             **backbone,
             "activities": [
                 {
@@ -268,7 +311,9 @@ class OpenAIProvider:
         report(progress_state("done", total=total, done=total))
         return result
 
-    def _all_stories(self, description: str, backbone: dict, result: ProviderResult, report: Progress) -> list:
+    def _all_stories(
+        self, description: str, backbone: MapDocument, result: ProviderResult, report: Progress
+    ) -> list[list[list[StoryDoc]]]:
         """The stories of every activity, by activity and step; progress is reported from this thread."""
         activities = backbone["activities"]
         releases = [release["name"] for release in backbone["releases"]]
@@ -276,7 +321,7 @@ class OpenAIProvider:
         budget = stories_budget(len(activities))
         stop = threading.Event()  # one stage failed: the others stop asking
 
-        def one(activity: dict) -> tuple[list, ProviderResult] | None:
+        def one(activity: ActivityDoc) -> tuple[list[list[StoryDoc]], ProviderResult] | None:
             """The activity's stories; None when it was left unasked because another activity failed."""
             if stop.is_set():
                 return None
@@ -299,7 +344,7 @@ class OpenAIProvider:
                 stop.set()  # before this future ends, so that no thread of the pool starts another request
                 raise
 
-        stories: list = [None] * len(activities)
+        stories: list[list[list[StoryDoc]]] = [[] for _ in activities]
         workers = min(self.concurrency, len(activities))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aimap-stories") as pool:
             futures = {pool.submit(one, activity): index for index, activity in enumerate(activities)}
@@ -321,12 +366,15 @@ class OpenAIProvider:
                 raise
         return stories
 
-    def _ask(
-        self, stage: Stage, system: str, user: str, *, stop: threading.Event | None = None
-    ) -> tuple[Any, ProviderResult]:
+    def _ask[T](
+        self, stage: Stage[T], system: str, user: str, *, stop: threading.Event | None = None
+    ) -> tuple[T, ProviderResult]:
         """Stage's parsed answer and the tokens it took, asking again (at most VALIDATION_RETRIES) when wrong."""
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        usage = ProviderResult(document={})
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        usage = ProviderResult(document=_no_document())
         attempts = 1 + VALIDATION_RETRIES
         problem = ""
         for attempt in range(attempts):
@@ -356,7 +404,9 @@ class OpenAIProvider:
             f"{stage.label}: the model did not return {stage.wanted} after {attempts} attempts. Last problem: {problem}"
         )
 
-    def _complete(self, stage: Stage, messages: list[dict], usage: ProviderResult) -> tuple[str, str | None]:
+    def _complete(
+        self, stage: Stage[Any], messages: list[ChatCompletionMessageParam], usage: ProviderResult
+    ) -> tuple[str, str | None]:
         options: dict[str, Any] = {}
         if self.max_tokens:
             options["max_tokens"] = self.max_tokens
@@ -384,9 +434,16 @@ class OpenAIProvider:
             raise ProviderError(f"The AI server answered with an error ({error.status_code}).") from error
         except openai.OpenAIError as error:
             raise ProviderError(f"The AI server's answer could not be read ({error.__class__.__name__}).") from error
+        if not hasattr(response, "choices"):
+            # A body that is not JSON (a proxy's HTML error page) comes back as a plain string.
+            raise ProviderError(
+                f"The AI server at {self.client.base_url} did not answer with a chat completion; "
+                "check that AI_BASE_URL is its OpenAI-compatible address (usually ending in /v1)."
+            )
         reported = getattr(response, "usage", None)
         if reported is not None:
-            usage.add_usage(ProviderResult({}, reported.prompt_tokens or 0, reported.completion_tokens or 0))
+            counted = ProviderResult(_no_document(), reported.prompt_tokens or 0, reported.completion_tokens or 0)
+            usage.add_usage(counted)
         if not response.choices:
             return "", None
         choice = response.choices[0]

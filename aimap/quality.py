@@ -158,8 +158,9 @@ class MapQuality(_Shares):
     minimal: int
     mvp_covers_all: bool
 
+    # _Shares declares it as an attribute, which Overall's dataclass field is; here it is derived.
     @property
-    def padded_count(self) -> int:
+    def padded_count(self) -> int:  # type: ignore[override]
         return len(self.padded)
 
 

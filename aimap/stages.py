@@ -10,14 +10,18 @@ model can be told what to correct. The assembled map goes through
 """
 
 import copy
-from typing import Any
+from typing import Any, Literal
 
 from stories.document import (
     DOCUMENT_JSON_SCHEMA,
     GENERATED_LIMITS,
     MAX_PROBLEMS,
+    ActivityDoc,
     DocumentInvalid,
     DocumentLimits,
+    MapDocument,
+    RawObject,
+    StoryDoc,
     document_parse,
     title_key,
 )
@@ -36,7 +40,7 @@ class StageInvalid(Exception):
         super().__init__("; ".join(shown) + (f"; and {more} more" if more > 0 else ""))
 
 
-def _schemas() -> tuple[dict, dict]:
+def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
     activity = DOCUMENT_JSON_SCHEMA["properties"]["activities"]["items"]
     step = activity["properties"]["steps"]["items"]
     story = step["properties"]["stories"]["items"]
@@ -72,7 +76,7 @@ def _schemas() -> tuple[dict, dict]:
 BACKBONE_JSON_SCHEMA, STORIES_JSON_SCHEMA = _schemas()
 
 
-def _every_step_has_stories(data: dict) -> bool:
+def _every_step_has_stories(data: RawObject) -> bool:
     activities = data.get("activities")
     if not isinstance(activities, list) or not activities:
         return False
@@ -87,12 +91,12 @@ def _every_step_has_stories(data: dict) -> bool:
     return True
 
 
-def _without_stories(data: dict) -> dict:
+def _without_stories(data: RawObject) -> RawObject:
     """`data` with the steps' stories left out: a backbone's stories are asked for again, never half kept."""
     activities = data.get("activities")
     if not isinstance(activities, list):
         return data
-    bare = []
+    bare: list[Any] = []
     for activity in activities:
         if isinstance(activity, dict) and isinstance(activity.get("steps"), list):
             steps = [
@@ -104,7 +108,7 @@ def _without_stories(data: dict) -> dict:
     return {**data, "activities": bare}
 
 
-def backbone_parse(data: Any) -> tuple[dict, bool]:
+def backbone_parse(data: Any) -> tuple[MapDocument, bool]:
     """(document, complete) from a stage 1 answer, or StageInvalid.
 
     A complete answer, a map whose every step already has valid stories, is
@@ -121,7 +125,7 @@ def backbone_parse(data: Any) -> tuple[dict, bool]:
         document = document_parse(_without_stories(data), limits=GENERATED_LIMITS)
     except DocumentInvalid as error:
         raise StageInvalid(error.problems) from error
-    problems = []
+    problems: list[str] = []
     if not document["activities"]:
         problems.append("activities: the backbone needs its activities (3 to 8), each with its steps")
     activity_titles: set[str] = set()
@@ -164,7 +168,9 @@ def _quoted(titles: list[str]) -> str:
     return ", ".join(f"“{title}”" for title in titles)
 
 
-def stories_parse(data: Any, *, activity: dict, releases: list[str], personas: list[str], budget: int) -> list[list]:
+def stories_parse(
+    data: Any, *, activity: ActivityDoc, releases: list[str], personas: list[str], budget: int
+) -> list[list[StoryDoc]]:
     """The stories of each step of `activity`, in its step order, from a stage 2 answer; or StageInvalid."""
     if isinstance(data, dict) and "steps" not in data:
         activities = data.get("activities")
@@ -185,7 +191,7 @@ def stories_parse(data: Any, *, activity: dict, releases: list[str], personas: l
     answered = parsed["activities"][0]["steps"]
     expected = activity["steps"]
     index_of = {title_key(step["title"]): index for index, step in enumerate(expected)}
-    stories: list[list] = [[] for _ in expected]
+    stories: list[list[StoryDoc]] = [[] for _ in expected]
     matched: set[int] = set()
     unknown: list[int] = []
     for index, step in enumerate(answered):
@@ -196,7 +202,7 @@ def stories_parse(data: Any, *, activity: dict, releases: list[str], personas: l
         else:
             unknown.append(index)
     missing = [index for index in range(len(expected)) if index not in matched]
-    problems = []
+    problems: list[str] = []
     if unknown and len(unknown) == len(missing):
         # Small models reword a step ("Pick a slot" for "Pick a time"): as many left over as
         # are missing, so board order pairs them.
@@ -215,6 +221,10 @@ def stories_parse(data: Any, *, activity: dict, releases: list[str], personas: l
     known_releases = {title_key(name): name for name in releases}
     known_personas = {title_key(name): name for name in personas}
     seen: set[str] = set()
+    named: tuple[tuple[Literal["release", "persona"], dict[str, str], list[str]], ...] = (
+        ("release", known_releases, releases),
+        ("persona", known_personas, personas),
+    )
     for step, cell in zip(expected, stories, strict=True):
         for story in cell:
             where = f"the story “{story['title']}” under “{step['title']}”"
@@ -222,11 +232,12 @@ def stories_parse(data: Any, *, activity: dict, releases: list[str], personas: l
             if key in seen:
                 problems.append(f"{where} is there twice; every card says something of its own")
             seen.add(key)
-            for field, known, names in (("release", known_releases, releases), ("persona", known_personas, personas)):
-                if not known or not story[field]:
+            for field, known, names in named:
+                value = story[field]
+                if not known or not value:
                     continue
-                if title_key(story[field]) in known:
-                    story[field] = known[title_key(story[field])]  # the backbone's spelling, so that it is the same one
+                if title_key(value) in known:
+                    story[field] = known[title_key(value)]  # the backbone's spelling, so that it is the same one
                 else:
                     problems.append(
                         f"{where}: the {field} “{story[field]}” is not one of {_quoted(names)}; use one of them"

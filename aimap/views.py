@@ -5,14 +5,16 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
 from accounts.forms import add_service_errors
 from config.ratelimit import enforce_rate_limit
+from config.types import AuthenticatedHttpRequest
 from projects.access import project_get_for_user
+from projects.models import Project
 from stories.models import Activity, Story
 
 from . import services
@@ -20,7 +22,7 @@ from .forms import GenerateMapForm
 from .selectors import generations_for_user
 
 
-def _current_map(project) -> dict[str, int]:
+def _current_map(project: Project) -> dict[str, int]:
     return {
         "activities": Activity.objects.filter(project=project).count(),
         "stories": Story.objects.filter(project=project).count(),
@@ -32,12 +34,12 @@ class GenerateMapView(LoginRequiredMixin, View):
 
     template_name = "aimap/generate.html"
 
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         form = GenerateMapForm(initial={"description": project.description}, current_map=_current_map(project))
         return render(request, self.template_name, {"project": project, "form": form})
 
-    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         form = GenerateMapForm(request.POST, current_map=_current_map(project))
         if form.is_valid():
@@ -57,8 +59,9 @@ class GenerateMapView(LoginRequiredMixin, View):
 
 
 class GenerationView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest, generation_id: UUID) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, generation_id: UUID) -> HttpResponse:
         generation = get_object_or_404(generations_for_user(request.user).select_related("project"), pk=generation_id)
+        generation = services.generation_fail_if_stale(generation=generation)
         if generation.status == generation.Status.SUCCEEDED:
             counts = generation.counts
             messages.success(
@@ -73,8 +76,9 @@ class GenerationView(LoginRequiredMixin, View):
 class GenerationStatusView(LoginRequiredMixin, View):
     """What the progress page polls."""
 
-    def get(self, request: HttpRequest, generation_id: UUID) -> JsonResponse:
+    def get(self, request: AuthenticatedHttpRequest, generation_id: UUID) -> JsonResponse:
         generation = get_object_or_404(generations_for_user(request.user), pk=generation_id)
+        generation = services.generation_fail_if_stale(generation=generation)
         return JsonResponse(
             {
                 "status": generation.status,

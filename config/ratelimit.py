@@ -24,9 +24,17 @@ class RateLimited(Exception):
 
 def enforce_rate_limit(request: HttpRequest, *, limit: str, key: RateLimitKey = "ip") -> None:
     """Count this request against `settings.RATE_LIMITS[limit]`; raise RateLimited past it."""
+    if key == "ip" and not request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR"):
+        # A request with no client address (a WSGI server that leaves it out, or a
+        # proxy header that is missing): one shared bucket, not a KeyError.
+        key = _NO_ADDRESS
     usage = get_usage(request, group=f"mapwright:{limit}", key=key, rate=settings.RATE_LIMITS[limit], increment=True)
     if usage is not None and usage["should_limit"]:
         raise RateLimited(retry_after=max(1, int(usage["time_left"])))
+
+
+def _NO_ADDRESS(group: str, request: HttpRequest) -> str:
+    return "no-client-address"
 
 
 def value_key(value: str) -> RateLimitKey:

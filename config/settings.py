@@ -10,6 +10,7 @@ network.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -68,7 +69,7 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     # Only ever used with DEBUG on (`make run`); never valid in production.
-    SECRET_KEY = "django-insecure-local-development-only-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-local-development-only-key-do-not-use-in-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else ["localhost", "127.0.0.1"]
@@ -100,6 +101,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.CacheCircuitMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,8 +136,18 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL")
+# SQLite needs these however its file is named (the default path or DATABASE_URL=sqlite:///…):
+# WAL lets readers go on while one connection writes; IMMEDIATE takes the write lock at
+# BEGIN, so a transaction that reads and then writes never fails on a lock upgrade (that
+# fails at once, whatever the timeout); the timeout (seconds) is how long a writer waits
+# its turn for the lock.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASE_URL:
-    DATABASES = {
+    DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
@@ -145,16 +158,11 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # WAL lets the web process read while the task worker writes;
-                # IMMEDIATE avoids "database is locked" on lock upgrades.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "NAME": Path(env_str("SQLITE_PATH") or BASE_DIR / "db.sqlite3"),
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 
 # --- Cache ------------------------------------------------------------------
 
@@ -166,7 +174,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mapwright",
             "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # django-redis's client, costing at most one REDIS_TIMEOUT per request in an outage.
+                "CLIENT_CLASS": "config.cache.CircuitClient",
                 # A Redis outage must not take pages down: errors are logged
                 # and the cache behaves as a miss.
                 "IGNORE_EXCEPTIONS": True,
@@ -239,6 +248,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # DRF's JSON parser lets Python's RecursionError on deeply nested input through as a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # OPTIONS on a view without serializer_class was a 500 (found by Schemathesis).
+    "DEFAULT_METADATA_CLASS": "config.api.APIMetadata",
     # ?format= is the export endpoint's own parameter (json, csv, md), not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
 }
@@ -249,8 +266,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "TOKEN_OBTAIN_SERIALIZER": "accounts.api.serializers.TokenObtainSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "accounts.api.serializers.TokenRefreshSerializer",
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.api.serializers.TokenObtainSerializer",  # nosec B105
+    "TOKEN_REFRESH_SERIALIZER": "accounts.api.serializers.TokenRefreshSerializer",  # nosec B105
 }
 
 # --- Rate limits (django-ratelimit, in the shared cache) ------------------------
@@ -271,6 +288,9 @@ RATE_LIMITS = {
     # Per user: scripts writing stories through the API, and a person on the board.
     "story-write": env_str("RATE_LIMIT_STORY_WRITE", "30/m"),
     "board-write": env_str("RATE_LIMIT_BOARD_WRITE", "300/m"),
+    # Per user: API writes of activities, steps, releases and personas; whole-map imports (pages and API).
+    "map-write": env_str("RATE_LIMIT_MAP_WRITE", "60/m"),
+    "import": env_str("RATE_LIMIT_IMPORT", "20/h"),
     "generate": env_str("RATE_LIMIT_GENERATE", "10/h"),
 }
 SPECTACULAR_SETTINGS = {
@@ -286,6 +306,10 @@ SPECTACULAR_SETTINGS = {
         "StoryStatusEnum": "stories.models.Story.Status",
         "GenerationStatusEnum": "aimap.models.Generation.Status",
     },
+    # A required string the serializer refuses blank is documented with minLength: 1.
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    # After drf-spectacular's own enum hook: the error responses every operation can give.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.add_error_responses"],
 }
 
 # Imports take files of up to 5 MB as the request body; a little more is read so that
@@ -308,9 +332,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "config.storage.StaticFilesStorage"
+            "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else "config.storage.StaticFilesStorage"
         )
     },
 }
@@ -359,6 +381,11 @@ if AI_MAX_TOKENS < 0:
 AI_CONCURRENCY = env_int("AI_CONCURRENCY", 2)
 if AI_CONCURRENCY < 1:
     raise ImproperlyConfigured(f"AI_CONCURRENCY must be 1 or more, not {AI_CONCURRENCY}.")
+# A running generation renews its heartbeat at each stage; one silent for longer than its slowest
+# model call (AI_TIMEOUT, retries included) plus this margin lost its worker and is marked failed.
+AI_STALE_MARGIN = env_float("AI_STALE_MARGIN", 30.0)
+if AI_STALE_MARGIN < 0:
+    raise ImproperlyConfigured(f"AI_STALE_MARGIN must be 0 or more, not {AI_STALE_MARGIN}.")
 if AI_PROVIDER == "openai" and not AI_MODEL:
     raise ImproperlyConfigured("AI_PROVIDER=openai needs AI_MODEL (and usually AI_BASE_URL and AI_API_KEY).")
 

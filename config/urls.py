@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -10,7 +12,10 @@ from .views import HomeView
 
 # Swagger UI sets inline styles on its elements; its scripts stay under the
 # site's policy (files from this server only).
-api_docs_policy = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+api_docs_policy: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+
+# An API client gets JSON for a URL that matches nothing, not the HTML page.
+handler404 = "config.views.not_found"
 
 admin.site.site_header = "Mapwright administration"
 admin.site.site_title = "Mapwright admin"

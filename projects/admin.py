@@ -4,7 +4,7 @@ from .models import Project
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(admin.ModelAdmin[Project]):
     list_display = ("name", "owner", "created", "updated")
     list_select_related = ("owner",)
     search_fields = ("name", "description", "owner__email")

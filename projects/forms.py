@@ -3,7 +3,7 @@ from django import forms
 from .models import Project
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(forms.ModelForm[Project]):
     class Meta:
         model = Project
         fields = ["name", "description"]
@@ -12,7 +12,5 @@ class ProjectForm(forms.ModelForm):
             "description": "Who the product is for and what they do with it, in plain words. "
             "The AI drafts a map from it."
         }
-        widgets = {
-            "name": forms.TextInput(attrs={"maxlength": 120}),
-            "description": forms.Textarea(attrs={"rows": 5, "maxlength": 10_000}),
-        }
+        # The model's max_length gives each field its limit and its maxlength attribute.
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}

@@ -2,12 +2,16 @@ from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
 
+from .limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX
+
 
 class Project(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
-    name = models.CharField(max_length=120, validators=[MinLengthValidator(1)])
+    name = models.CharField(max_length=PROJECT_NAME_MAX, validators=[MinLengthValidator(1)])
     description = models.TextField(
-        max_length=10_000, blank=True, help_text="The product's vision: who it is for and what they do with it."
+        max_length=PROJECT_DESCRIPTION_MAX,
+        blank=True,
+        help_text="The product's vision: who it is for and what they do with it.",
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -1,4 +1,4 @@
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Aggregate, Count, IntegerField, Model, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -8,8 +8,8 @@ from .access import projects_for_user
 from .models import Project
 
 
-def _count_of(model, *, field: str = "pk", aggregate=Count) -> Subquery:
-    rows = model.objects.filter(project=OuterRef("pk")).order_by().values("project")
+def _count_of(model: type[Model], *, field: str = "pk", aggregate: type[Aggregate] = Count) -> Coalesce:
+    rows = model._default_manager.filter(project=OuterRef("pk")).order_by().values("project")
     return Coalesce(Subquery(rows.annotate(total=aggregate(field)).values("total"), output_field=IntegerField()), 0)
 
 

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
 from accounts.forms import add_service_errors
+from config.types import AuthenticatedHttpRequest
 
 from . import services
 from .access import project_get_for_user
@@ -18,14 +19,14 @@ from .selectors import project_list_for_user
 class ProjectListView(LoginRequiredMixin, View):
     template_name = "projects/list.html"
 
-    def render_list(self, request: HttpRequest, form: ProjectForm, status: int = 200) -> HttpResponse:
+    def render_list(self, request: AuthenticatedHttpRequest, form: ProjectForm, status: int = 200) -> HttpResponse:
         projects = project_list_for_user(user=request.user)
         return render(request, self.template_name, {"projects": projects, "form": form}, status=status)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self.render_list(request, ProjectForm())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = ProjectForm(request.POST)
         if form.is_valid():
             try:
@@ -41,11 +42,11 @@ class ProjectListView(LoginRequiredMixin, View):
 class ProjectEditView(LoginRequiredMixin, View):
     template_name = "projects/edit.html"
 
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return render(request, self.template_name, {"project": project, "form": ProjectForm(instance=project)})
 
-    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         form = ProjectForm(request.POST, instance=project)
         if form.is_valid():
@@ -59,11 +60,11 @@ class ProjectEditView(LoginRequiredMixin, View):
 class ProjectDeleteView(LoginRequiredMixin, View):
     template_name = "projects/delete.html"
 
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return render(request, self.template_name, {"project": project})
 
-    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         name = project.name
         services.project_delete(project=project)

@@ -1,15 +1,19 @@
+from typing import Any, ClassVar
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from .models import Activity, MapSnapshot, Persona, Release, Step, Story
 
 
-class MapObjectAdmin(admin.ModelAdmin):
-    list_select_related = ("project",)
-    list_filter = ("project",)
-    raw_id_fields = ("project",)
+class MapObjectAdmin[M: Model](admin.ModelAdmin[M]):
+    list_select_related: ClassVar[tuple[str, ...]] = ("project",)
+    list_filter: ClassVar[tuple[str, ...]] = ("project",)
+    raw_id_fields: ClassVar[tuple[str, ...]] = ("project",)
 
 
-class StoryInline(admin.TabularInline):
+class StoryInline(admin.TabularInline[Story, Step]):
     model = Story
     fields = ("title", "release", "status", "priority", "estimate", "persona", "position")
     raw_id_fields = ("release", "persona")
@@ -17,7 +21,7 @@ class StoryInline(admin.TabularInline):
     ordering = ("release__position", "position")
 
 
-class StepInline(admin.TabularInline):
+class StepInline(admin.TabularInline[Step, Activity]):
     model = Step
     fields = ("title", "position")
     extra = 0
@@ -25,21 +29,21 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(MapObjectAdmin):
+class ActivityAdmin(MapObjectAdmin[Activity]):
     list_display = ("title", "project", "position")
     search_fields = ("title", "project__name")
     inlines = [StepInline]
 
 
 @admin.register(Step)
-class StepAdmin(MapObjectAdmin):
+class StepAdmin(MapObjectAdmin[Step]):
     list_display = ("title", "activity", "project", "position")
     list_select_related = ("project", "activity")
     search_fields = ("title", "activity__title", "project__name")
     raw_id_fields = ("project", "activity")
     inlines = [StoryInline]
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
         # Stories added inline belong to the step's project.
         for story in formset.save(commit=False):
             story.project_id = form.instance.project_id
@@ -51,19 +55,19 @@ class StepAdmin(MapObjectAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(MapObjectAdmin):
+class ReleaseAdmin(MapObjectAdmin[Release]):
     list_display = ("name", "project", "position")
     search_fields = ("name", "project__name")
 
 
 @admin.register(Persona)
-class PersonaAdmin(MapObjectAdmin):
+class PersonaAdmin(MapObjectAdmin[Persona]):
     list_display = ("name", "project")
     search_fields = ("name", "project__name")
 
 
 @admin.register(Story)
-class StoryAdmin(MapObjectAdmin):
+class StoryAdmin(MapObjectAdmin[Story]):
     list_display = ("title", "project", "step", "release", "status", "priority", "estimate", "version")
     list_select_related = ("project", "step", "release")
     list_filter = ("status", "priority", "project")
@@ -71,18 +75,18 @@ class StoryAdmin(MapObjectAdmin):
     raw_id_fields = ("project", "step", "release", "persona")
     readonly_fields = ("version", "created", "updated")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Story, form: Any, change: Any) -> None:
         if change:
             obj.version += 1  # so that an editor open on the board sees the change
         super().save_model(request, obj, form, change)
 
 
 @admin.register(MapSnapshot)
-class MapSnapshotAdmin(admin.ModelAdmin):
+class MapSnapshotAdmin(admin.ModelAdmin[MapSnapshot]):
     list_display = ("created", "project", "reason")
     list_select_related = ("project",)
     search_fields = ("project__name", "reason")
     readonly_fields = ("project", "reason", "document", "counts", "created")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

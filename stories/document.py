@@ -15,17 +15,72 @@ limits included, before anything is saved, and returns the document complete
 and normalised.
 """
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
-from .models import TEXT_MAX, TITLE_MAX, Story
+from projects.limits import PROJECT_DESCRIPTION_MAX
+
+from .limits import CRITERIA_MAX, CRITERION_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX
+from .models import Story
 
 SCHEMA_VERSION = 1
 # The story model's choices, as the document writes them.
 PRIORITIES: tuple[str, ...] = tuple(Story.Priority.values)
 STATUSES: tuple[str, ...] = tuple(Story.Status.values)
-CRITERION_MAX = 500
 MAX_PROBLEMS = 20
+
+
+class PersonaDoc(TypedDict):
+    name: str
+    description: str
+    goals: list[str]
+
+
+class ReleaseDoc(TypedDict):
+    name: str
+    goal: str
+
+
+class StoryDoc(TypedDict):
+    title: str
+    description: str
+    acceptance_criteria: list[str]
+    release: str | None
+    priority: str | None
+    estimate: int | None
+    persona: str | None
+    # document_parse always sets it; what a model writes (DOCUMENT_JSON_SCHEMA) leaves it out.
+    status: NotRequired[str]
+
+
+class StepDoc(TypedDict):
+    title: str
+    description: str
+    stories: list[StoryDoc]
+
+
+class ActivityDoc(TypedDict):
+    title: str
+    description: str
+    steps: list[StepDoc]
+
+
+class MapDocument(TypedDict):
+    """A story map document as document_parse returns it: complete and normalised."""
+
+    schema_version: int
+    title: str
+    description: str
+    personas: list[PersonaDoc]
+    releases: list[ReleaseDoc]
+    activities: list[ActivityDoc]
+
+
+# A part of a document before document_parse has checked it: any JSON at all.
+RawObject = dict[str, Any]
+# The document's lists that hold named things (stories refer to them by name).
+NamedList = Literal["personas", "releases"]
 
 
 def title_key(title: str) -> str:
@@ -35,13 +90,30 @@ def title_key(title: str) -> str:
 
 @dataclass(frozen=True)
 class DocumentLimits:
+    """How much one document may hold. Personas and releases count those that stories name, too."""
+
     activities: int
     steps_per_activity: int
     stories: int
+    # The defaults are those of an AI-generated map (which stage 2 of a generation also parses with).
+    personas: int = 20
+    releases: int = 20
 
 
 GENERATED_LIMITS = DocumentLimits(activities=20, steps_per_activity=30, stories=500)
-IMPORTED_LIMITS = DocumentLimits(activities=50, steps_per_activity=50, stories=5_000)
+IMPORTED_LIMITS = DocumentLimits(activities=50, steps_per_activity=50, stories=5_000, personas=50, releases=50)
+# What one project's map may hold, however it was built (one by one, imported, appended to):
+# as much as one import may bring, so that any map can be exported and imported again.
+MAP_LIMITS = IMPORTED_LIMITS
+
+# NUL cannot be stored in PostgreSQL text, and a lone surrogate is not a character at all
+# (it cannot be encoded as UTF-8): JSON can carry both ("\u0000", "\ud800").
+_NOT_ALLOWED = re.compile("[\x00\ud800-\udfff]")
+NOT_ALLOWED_MESSAGE = "contains a character that is not allowed"
+
+
+def has_forbidden_character(value: str) -> bool:
+    return _NOT_ALLOWED.search(value) is not None
 
 
 class DocumentInvalid(Exception):
@@ -62,7 +134,7 @@ class _Reader:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}" if where else message)
 
-    def text(self, obj: dict, key: str, where: str, *, limit: int, required: bool = False) -> str:
+    def text(self, obj: RawObject, key: str, where: str, *, limit: int, required: bool = False) -> str:
         value = obj.get(key)
         if value is None:
             if required:
@@ -72,13 +144,16 @@ class _Reader:
             self.problem(f"{where}.{key}", "must be a string")
             return ""
         value = value.strip()
+        if has_forbidden_character(value):
+            self.problem(f"{where}.{key}" if where else key, NOT_ALLOWED_MESSAGE)
+            return ""
         if required and not value:
-            self.problem(f"{where}.{key}", "must not be empty")
+            self.problem(f"{where}.{key}" if where else key, "must not be empty")
         if len(value) > limit:
-            self.problem(f"{where}.{key}", f"is longer than {limit} characters")
+            self.problem(f"{where}.{key}" if where else key, f"is longer than {limit} characters")
         return value
 
-    def name_ref(self, obj: dict, key: str, where: str) -> str | None:
+    def name_ref(self, obj: RawObject, key: str, where: str) -> str | None:
         value = obj.get(key)
         if value is None:
             return None
@@ -86,32 +161,39 @@ class _Reader:
             self.problem(f"{where}.{key}", "must be a name (a string) or null")
             return None
         value = value.strip()
+        if has_forbidden_character(value):
+            self.problem(f"{where}.{key}", NOT_ALLOWED_MESSAGE)
+            return None
         if len(value) > TITLE_MAX:
             self.problem(f"{where}.{key}", f"is longer than {TITLE_MAX} characters")
         return value or None
 
-    def text_list(self, obj: dict, key: str, where: str) -> list[str]:
+    def text_list(self, obj: RawObject, key: str, where: str) -> list[str]:
         value = obj.get(key)
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             self.problem(f"{where}.{key}", "must be a list of strings")
             return []
+        for index, item in enumerate(value):
+            if has_forbidden_character(item):
+                self.problem(f"{where}.{key}[{index}]", NOT_ALLOWED_MESSAGE)
+                return []
         items = [item.strip() for item in value if item.strip()]
-        if len(items) > 50:
-            self.problem(f"{where}.{key}", "has more than 50 entries")
+        if len(items) > CRITERIA_MAX:
+            self.problem(f"{where}.{key}", f"has more than {CRITERIA_MAX} entries")
         if any(len(item) > CRITERION_MAX for item in items):
             self.problem(f"{where}.{key}", f"has an entry longer than {CRITERION_MAX} characters")
         return items
 
-    def objects(self, obj: dict, key: str, where: str) -> list[dict]:
+    def objects(self, obj: RawObject, key: str, where: str) -> list[RawObject]:
         value = obj.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             self.problem(f"{where}.{key}" if where else key, "must be a list")
             return []
-        good = []
+        good: list[RawObject] = []
         for index, item in enumerate(value):
             if isinstance(item, dict):
                 good.append(item)
@@ -120,7 +202,7 @@ class _Reader:
         return good
 
 
-def _priority(reader: _Reader, story: dict, where: str) -> str | None:
+def _priority(reader: _Reader, story: RawObject, where: str) -> str | None:
     value = story.get("priority")
     if value is None:
         return None
@@ -132,7 +214,7 @@ def _priority(reader: _Reader, story: dict, where: str) -> str | None:
     return None
 
 
-def _status(reader: _Reader, story: dict, where: str) -> str:
+def _status(reader: _Reader, story: RawObject, where: str) -> str:
     # Optional: exports and snapshots carry it so that a restore keeps what was done; models need not send it.
     value = story.get("status")
     if value is None:
@@ -143,19 +225,19 @@ def _status(reader: _Reader, story: dict, where: str) -> str:
     return Story.Status.TODO.value
 
 
-def _estimate(reader: _Reader, story: dict, where: str) -> int | None:
+def _estimate(reader: _Reader, story: RawObject, where: str) -> int | None:
     value = story.get("estimate")
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
-        reader.problem(f"{where}.estimate", "must be a whole number from 0 to 1000, or null")
+    if isinstance(value, bool) or not isinstance(value, int) or not ESTIMATE_MIN <= value <= ESTIMATE_MAX:
+        reader.problem(f"{where}.estimate", f"must be a whole number from {ESTIMATE_MIN} to {ESTIMATE_MAX}, or null")
         return None
     return value
 
 
-def document_parse(data: Any, *, limits: DocumentLimits) -> dict:
+def document_parse(data: Any, *, limits: DocumentLimits) -> MapDocument:
     """The document complete and normalised, or DocumentInvalid listing (at most 20) problems."""
     if not isinstance(data, dict):
         raise DocumentInvalid(["the document must be a JSON object"])
@@ -164,10 +246,10 @@ def document_parse(data: Any, *, limits: DocumentLimits) -> dict:
     if version != SCHEMA_VERSION:
         reader.problem("schema_version", f"must be {SCHEMA_VERSION}")
 
-    document = {
+    document: MapDocument = {
         "schema_version": SCHEMA_VERSION,
         "title": reader.text(data, "title", "", limit=TITLE_MAX).strip(),
-        "description": reader.text(data, "description", "", limit=10_000),
+        "description": reader.text(data, "description", "", limit=PROJECT_DESCRIPTION_MAX),
         "personas": [],
         "releases": [],
         "activities": [],
@@ -199,7 +281,7 @@ def document_parse(data: Any, *, limits: DocumentLimits) -> dict:
         steps = reader.objects(activity, "steps", where)
         if len(steps) > limits.steps_per_activity:
             reader.problem(f"{where}.steps", f"has {len(steps)} steps; at most {limits.steps_per_activity} are allowed")
-        parsed_steps = []
+        parsed_steps: list[StepDoc] = []
         for s_index, step in enumerate(steps[: limits.steps_per_activity]):
             step_where = f"{where}.steps[{s_index}]"
             stories = reader.objects(step, "stories", step_where)
@@ -225,12 +307,18 @@ def document_parse(data: Any, *, limits: DocumentLimits) -> dict:
         reader.problem("activities", f"hold {story_count} stories; at most {limits.stories} are allowed")
 
     _add_named_references(document, reader)
+    # Counted after the names stories give are added: those are personas and releases too.
+    most_by_list: tuple[tuple[NamedList, int], ...] = (("personas", limits.personas), ("releases", limits.releases))
+    for key, most in most_by_list:
+        if len(document[key]) > most:
+            count = len(document[key])
+            reader.problem(key, f"has {count} {key} (with those its stories name); at most {most} are allowed")
     if reader.problems:
         raise DocumentInvalid(reader.problems)
     return document
 
 
-def _story(reader: _Reader, story: dict, where: str) -> dict:
+def _story(reader: _Reader, story: RawObject, where: str) -> StoryDoc:
     return {
         "title": reader.text(story, "title", where, limit=TITLE_MAX, required=True),
         "description": reader.text(story, "description", where, limit=TEXT_MAX),
@@ -243,9 +331,10 @@ def _story(reader: _Reader, story: dict, where: str) -> dict:
     }
 
 
-def _add_named_references(document: dict, reader: _Reader) -> None:
+def _add_named_references(document: MapDocument, reader: _Reader) -> None:
     """Add the releases and personas that stories name but the lists leave out; refuse duplicate names."""
-    for key, label in (("releases", "release"), ("personas", "persona")):
+    labels: tuple[tuple[NamedList, str], ...] = (("releases", "release"), ("personas", "persona"))
+    for key, label in labels:
         seen: set[str] = set()
         for index, item in enumerate(document[key]):
             name = item["name"].lower()
@@ -265,7 +354,7 @@ def _add_named_references(document: dict, reader: _Reader) -> None:
                     document["personas"].append({"name": story["persona"], "description": "", "goals": []})
 
 
-def document_counts(document: dict) -> dict[str, int]:
+def document_counts(document: MapDocument) -> dict[str, int]:
     steps = [step for activity in document["activities"] for step in activity["steps"]]
     return {
         "personas": len(document["personas"]),
@@ -276,7 +365,7 @@ def document_counts(document: dict) -> dict[str, int]:
     }
 
 
-def _nullable(schema: dict) -> dict:
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
@@ -285,7 +374,7 @@ _TEXTS = {"type": "array", "items": _TEXT}
 
 # For response_format={"type": "json_schema", ...}. The answer is checked by
 # document_parse all the same: not every server enforces a schema.
-DOCUMENT_JSON_SCHEMA: dict = {
+DOCUMENT_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},

@@ -3,6 +3,10 @@
 import csv
 import io
 import re
+from collections.abc import Sequence
+from typing import NotRequired, TypedDict
+
+from .document import MapDocument, StoryDoc
 
 JIRA_COLUMNS = [
     "Issue ID",
@@ -20,6 +24,12 @@ EPIC_LEVELS = ("activities", "steps")
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
+class _Epic(TypedDict):
+    title: str
+    description: str
+    activity: NotRequired[str]  # an epic made of a step carries its activity's title
+
+
 def _safe(cell: object) -> object:
     """A cell a spreadsheet shows as text: one starting like a formula gets a leading '."""
     return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
@@ -31,7 +41,7 @@ class _SafeWriter:
     def __init__(self, output: io.StringIO) -> None:
         self.writer = csv.writer(output)
 
-    def writerow(self, cells: list) -> None:
+    def writerow(self, cells: Sequence[object]) -> None:
         self.writer.writerow([_safe(cell) for cell in cells])
 
 
@@ -40,25 +50,29 @@ def _label(text: str) -> str:
     return re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")[:255]
 
 
-def _story_description(story: dict) -> str:
+def _story_description(story: StoryDoc) -> str:
     parts = [story["description"]] if story["description"] else []
     if story["acceptance_criteria"]:
         parts.append("Acceptance criteria:\n" + "\n".join(f"- {item}" for item in story["acceptance_criteria"]))
     return "\n\n".join(parts)
 
 
-def document_to_jira_csv(document: dict, *, epic_level: str = "activities") -> str:
+def document_to_jira_csv(document: MapDocument, *, epic_level: str = "activities") -> str:
     """One row per epic, then one per story, its Parent the epic's Issue ID. UTF-8 text with a header row."""
     if epic_level not in EPIC_LEVELS:
         raise ValueError(f"epic_level must be one of {', '.join(EPIC_LEVELS)}")
-    epics: list[tuple[dict, list[tuple[str, dict]]]] = []  # (epic source, [(step title, story)])
+    epics: list[tuple[_Epic, list[tuple[str, StoryDoc]]]] = []  # (epic source, [(step title, story)])
     for activity in document["activities"]:
         if epic_level == "activities":
             stories = [(step["title"], story) for step in activity["steps"] for story in step["stories"]]
             epics.append(({"title": activity["title"], "description": activity["description"]}, stories))
         else:
             for step in activity["steps"]:
-                label = {"title": step["title"], "description": step["description"], "activity": activity["title"]}
+                label: _Epic = {
+                    "title": step["title"],
+                    "description": step["description"],
+                    "activity": activity["title"],
+                }
                 epics.append((label, [(step["title"], story) for story in step["stories"]]))
 
     output = io.StringIO()
@@ -92,7 +106,7 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_#\[\]<>|])", r"\\\1", " ".join(text.split()))
 
 
-def document_to_markdown(document: dict) -> str:
+def document_to_markdown(document: MapDocument) -> str:
     """The map as an outline: personas, activities and steps with their stories, then a section per release."""
     lines = [f"# {_md(document['title'] or 'Story map')}", ""]
     if document["description"]:
@@ -144,7 +158,7 @@ def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-def _story_lines(story: dict) -> list[str]:
+def _story_lines(story: StoryDoc) -> list[str]:
     estimate = story["estimate"]
     facts = [story["priority"], _count(estimate, "point", "points") if estimate is not None else None]
     facts += [story["release"] or "Unplanned", story["persona"]]

@@ -1,10 +1,29 @@
+from typing import Any, cast
+
 from django import forms
 
-from .models import TEXT_MAX, TITLE_MAX, MapMode, Persona, Release, Step, Story
+from projects.limits import PROJECT_NAME_MAX
+from projects.models import Project
+
+from .limits import CRITERIA_MAX, CRITERION_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX, MapMode
+from .models import Persona, Release, Step, Story
 
 
 def lines_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def limited_lines(text: str) -> list[str]:
+    """The lines of a one-entry-per-line field, within the limits the document format holds them to."""
+    lines = lines_of(text)
+    if len(lines) > CRITERIA_MAX:
+        raise forms.ValidationError(f"At most {CRITERIA_MAX} lines; this has {len(lines)}.")
+    longest = max(lines, key=len, default="")
+    if len(longest) > CRITERION_MAX:
+        raise forms.ValidationError(
+            f"Each line can have at most {CRITERION_MAX} characters; one has {len(longest)}: “{longest[:40]}…”."
+        )
+    return lines
 
 
 class ActivityForm(forms.Form):
@@ -30,7 +49,7 @@ class PersonaForm(forms.Form):
     )
 
     def clean_goals(self) -> list[str]:
-        return lines_of(self.cleaned_data["goals"])
+        return limited_lines(self.cleaned_data["goals"])
 
 
 class StoryTitleForm(forms.Form):
@@ -55,21 +74,28 @@ class StoryForm(forms.Form):
     )
     status = forms.ChoiceField(choices=Story.Status.choices)
     priority = forms.ChoiceField(choices=Story.Priority.choices)
-    estimate = forms.IntegerField(label="Estimate (points)", min_value=0, max_value=1000, required=False)
+    estimate = forms.IntegerField(
+        label="Estimate (points)", min_value=ESTIMATE_MIN, max_value=ESTIMATE_MAX, required=False
+    )
     persona = forms.ModelChoiceField(queryset=Persona.objects.none(), required=False, empty_label="No persona")
     step = forms.ModelChoiceField(queryset=Step.objects.none(), empty_label=None)
     release = forms.ModelChoiceField(queryset=Release.objects.none(), required=False, empty_label="Unplanned")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, project, **kwargs) -> None:
+    def __init__(self, *args: Any, project: Project | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["persona"].queryset = Persona.objects.filter(project=project)
-        self.fields["step"].queryset = Step.objects.filter(project=project).select_related("activity")
-        self.fields["step"].label_from_instance = lambda step: f"{step.activity.title} › {step.title}"  # noqa: RUF001
-        self.fields["release"].queryset = Release.objects.filter(project=project)
+        # self.fields holds copies of the fields declared above, typed only as Field.
+        persona_field = cast(forms.ModelChoiceField[Persona], self.fields["persona"])
+        step_field = cast(forms.ModelChoiceField[Step], self.fields["step"])
+        release_field = cast(forms.ModelChoiceField[Release], self.fields["release"])
+        persona_field.queryset = Persona.objects.filter(project=project)
+        step_field.queryset = Step.objects.filter(project=project).select_related("activity")
+        # Set on the instance, so called with the step alone (the stub types it as a method).
+        step_field.label_from_instance = lambda step: f"{step.activity.title} › {step.title}"  # type: ignore[assignment]  # noqa: RUF001
+        release_field.queryset = Release.objects.filter(project=project)
 
     @classmethod
-    def initial_for(cls, story: Story) -> dict:
+    def initial_for(cls, story: Story) -> dict[str, Any]:
         return {
             "title": story.title,
             "description": story.description,
@@ -84,7 +110,7 @@ class StoryForm(forms.Form):
         }
 
     def clean_acceptance_criteria(self) -> list[str]:
-        return lines_of(self.cleaned_data["acceptance_criteria"])
+        return limited_lines(self.cleaned_data["acceptance_criteria"])
 
 
 IMPORT_HELP = (
@@ -97,7 +123,7 @@ class ImportNewProjectForm(forms.Form):
     file = forms.FileField(label="File", help_text=IMPORT_HELP)
     name = forms.CharField(
         label="Project name",
-        max_length=120,
+        max_length=PROJECT_NAME_MAX,
         required=False,
         help_text="Leave empty to use the document's title, or the file's name.",
     )

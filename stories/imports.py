@@ -13,7 +13,7 @@ import io
 import json
 import re
 
-from .document import IMPORTED_LIMITS, DocumentInvalid, document_parse
+from .document import IMPORTED_LIMITS, DocumentInvalid, MapDocument, RawObject, document_parse
 from .exports import FORMULA_STARTS, JIRA_PRIORITIES
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -31,7 +31,7 @@ PRIORITY_NAMES = {
 CRITERIA_HEADING = "Acceptance criteria:"
 
 
-def document_from_file(content: bytes, *, filename: str = "", content_type: str = "") -> dict:
+def document_from_file(content: bytes, *, filename: str = "", content_type: str = "") -> MapDocument:
     """The validated document in an uploaded file, or DocumentInvalid saying what is wrong and where."""
     if len(content) > MAX_IMPORT_BYTES:
         raise DocumentInvalid([f"The file is {len(content) / 1024 / 1024:.2f} MB; at most 5 MB can be imported."])
@@ -59,7 +59,7 @@ def _json(text: str) -> object:
         raise DocumentInvalid(["The JSON is nested too deeply or holds a number too long to read."]) from None
 
 
-def _csv(text: str) -> dict:
+def _csv(text: str) -> RawObject:
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:
@@ -119,9 +119,9 @@ def _estimate(value: str, number: int, problems: list[str], column: str) -> int 
     return int(number_value)
 
 
-def _spreadsheet(columns: dict[str, int], body: list[tuple[int, list[str]]]) -> dict:
+def _spreadsheet(columns: dict[str, int], body: list[tuple[int, list[str]]]) -> RawObject:
     problems: list[str] = []
-    activities: dict[str, dict] = {}
+    activities: dict[str, RawObject] = {}
     for number, row in body:
         activity_title, step_title = _cell(row, columns, "Activity"), _cell(row, columns, "Step")
         title = _cell(row, columns, "Story")
@@ -170,12 +170,12 @@ def _split_description(text: str) -> tuple[str, list[str]]:
     return description.strip(), [item for item in items if item]
 
 
-def _jira(header: list[str], body: list[tuple[int, list[str]]]) -> dict:
+def _jira(header: list[str], body: list[tuple[int, list[str]]]) -> RawObject:
     """Epics become activities; a story's step is its label (as Mapwright exports it), else "Stories"."""
     columns = {name.lower(): index for index, name in enumerate(header)}
     problems: list[str] = []
-    epics: dict[str, dict] = {}
-    orphans: dict = {"title": "Unsorted", "steps": {}}
+    epics: dict[str, RawObject] = {}
+    orphans: RawObject = {"title": "Unsorted", "steps": {}}
     for number, row in body:
         kind = _cell(row, columns, "Issue Type").lower()
         summary = _cell(row, columns, "Summary")

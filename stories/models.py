@@ -6,20 +6,13 @@ of queries. Positions are kept gapless (0, 1, 2, …) within their group by the
 services after every write.
 """
 
-from django.core.validators import MinLengthValidator
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
 
 from projects.models import Project
 
-TITLE_MAX = 200
-TEXT_MAX = 4_000
-
-
-class MapMode(models.TextChoices):
-    """What writing a story map document into a project does with the map already there."""
-
-    REPLACE = "replace", "Replace the map"
-    APPEND = "append", "Add to the map"
+from .limits import ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX, StoryPriority, StoryStatus
+from .limits import MapMode as MapMode  # re-exported: callers import it from here
 
 
 class Persona(models.Model):
@@ -46,6 +39,9 @@ class Activity(models.Model):
         ordering = ["position", "id"]
         verbose_name_plural = "activities"
 
+    # Set by stories.selectors.story_map_get: the activity's steps in board order.
+    step_list: list["Step"]
+
     def __str__(self) -> str:
         return self.title
 
@@ -59,6 +55,9 @@ class Step(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    # Set by stories.selectors.story_map_get: the step's stories, read down its column.
+    story_list: list["Story"]
 
     def __str__(self) -> str:
         return self.title
@@ -78,16 +77,8 @@ class Release(models.Model):
 
 
 class Story(models.Model):
-    class Status(models.TextChoices):
-        TODO = "todo", "To do"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-
-    class Priority(models.TextChoices):
-        MUST = "must", "Must"
-        SHOULD = "should", "Should"
-        COULD = "could", "Could"
-        WONT = "wont", "Won't"
+    Status = StoryStatus
+    Priority = StoryPriority
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stories")
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="stories")
@@ -98,7 +89,12 @@ class Story(models.Model):
     acceptance_criteria = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.SHOULD)
-    estimate = models.PositiveIntegerField(null=True, blank=True, help_text="Story points.")
+    estimate = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ESTIMATE_MIN), MaxValueValidator(ESTIMATE_MAX)],
+        help_text="Story points.",
+    )
     # Position within its cell: the stories of one step in one release.
     position = models.PositiveIntegerField(default=0)
     # Raised by every write; a write naming an older version lost a race.
@@ -110,6 +106,9 @@ class Story(models.Model):
         ordering = ["position", "id"]
         verbose_name_plural = "stories"
         indexes = [models.Index(fields=["step", "release", "position"])]
+
+    # Set by stories.selectors.story_map_get, so that a card never follows the foreign key.
+    persona_name: str
 
     def __str__(self) -> str:
         return self.title

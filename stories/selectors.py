@@ -1,14 +1,16 @@
 """Reads of a story map, in board order and in a fixed number of queries; the map as a document and exports."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
 from projects.models import Project
 
-from .document import SCHEMA_VERSION
+from .document import SCHEMA_VERSION, MapDocument
 from .exports import document_to_jira_csv, document_to_markdown
 from .models import Activity, MapSnapshot, Persona, Release, Step, Story
 
@@ -60,12 +62,30 @@ class StoryMap:
         return not self.activities
 
 
-def story_map_get(*, project: Project) -> StoryMap:
-    """The whole map of `project`: five queries, whatever its size."""
-    personas = list(Persona.objects.filter(project=project))
-    releases = list(Release.objects.filter(project=project))
-    activities = list(Activity.objects.filter(project=project))
-    steps = list(Step.objects.filter(project=project).order_by("position", "pk"))
+@dataclass
+class Backbone:
+    """Everything of a map but its stories: few rows, read whole."""
+
+    personas: list[Persona]
+    releases: list[Release]
+    activities: list[Activity]
+    steps: list[Step]
+
+
+def backbone_get(*, project: Project) -> Backbone:
+    """Four queries."""
+    return Backbone(
+        personas=list(Persona.objects.filter(project=project)),
+        releases=list(Release.objects.filter(project=project)),
+        activities=list(Activity.objects.filter(project=project)),
+        steps=list(Step.objects.filter(project=project).order_by("position", "pk")),
+    )
+
+
+def story_map_get(*, project: Project, backbone: Backbone | None = None) -> StoryMap:
+    """The whole map of `project`: five queries whatever its size, one when given its fresh `backbone_get`."""
+    backbone = backbone or backbone_get(project=project)
+    personas, releases, activities, steps = backbone.personas, backbone.releases, backbone.activities, backbone.steps
     stories = list(Story.objects.filter(project=project).order_by("position", "pk"))
 
     steps_by_activity: dict[int, list[Step]] = {activity.pk: [] for activity in activities}
@@ -75,12 +95,13 @@ def story_map_get(*, project: Project) -> StoryMap:
     columns: list[Column] = []
     for activity in activities:
         activity.step_list = steps_by_activity[activity.pk]
-        columns.extend(Column(activity, step) for step in activity.step_list or [None])
+        slots: list[Step | None] = [*activity.step_list] or [None]
+        columns.extend(Column(activity, step) for step in slots)
 
-    release_order = {release.pk: index for index, release in enumerate(releases)}
+    release_order: dict[int | None, int] = {release.pk: index for index, release in enumerate(releases)}
     column_of = {column.step.pk: index for index, column in enumerate(columns) if column.step}
     rows = [ReleaseRow(release, columns, [[] for _ in columns]) for release in [*releases, None]]
-    persona_names = {persona.pk: persona.name for persona in personas}
+    persona_names: dict[int | None, str] = {persona.pk: persona.name for persona in personas}
     for story in stories:
         # Set here so that templates never follow the foreign key (one query per card).
         story.persona_name = persona_names.get(story.persona_id, "")
@@ -96,11 +117,40 @@ def story_map_get(*, project: Project) -> StoryMap:
     )
 
 
-def document_from_map(*, project: Project) -> dict:
+def story_map_fingerprint(*, project: Project, backbone: Backbone) -> str:
+    """A digest that changes whenever anything `story_map_get` would show of `project` changes; one query.
+
+    `backbone` (read just before, by `backbone_get`) is digested whole. The
+    stories are many, so they are summed instead: every write of a story's
+    content raises its version (the services' rule), creating or deleting one
+    changes the count and the ids, and the renumbering of the others after a
+    move, which leaves their versions alone, changes the position sums.
+    """
+    small = [
+        [(p.pk, p.name, p.description, p.goals, p.position) for p in backbone.personas],
+        [(r.pk, r.name, r.goal, r.position) for r in backbone.releases],
+        [(a.pk, a.title, a.description, a.position) for a in backbone.activities],
+        [(s.pk, s.activity_id, s.title, s.description, s.position) for s in backbone.steps],
+    ]
+    stories = Story.objects.filter(project=project).aggregate(
+        count=Count("pk"),
+        ids=Sum("pk"),
+        versions=Sum("version"),
+        places=Sum(F("pk") * (F("position") + 1)),
+        steps=Sum(F("pk") * F("step_id")),
+        releases=Sum(F("pk") * Coalesce("release_id", 0)),
+        personas=Sum(F("pk") * Coalesce("persona_id", 0)),
+    )
+    header = [project.pk, project.name, project.description, project.created, project.updated]
+    key = json.dumps([header, small, sorted(stories.items())], default=str, ensure_ascii=False)
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def document_from_map(*, project: Project) -> MapDocument:
     """The project's map as a story map document, version 1, in board order."""
     story_map = story_map_get(project=project)
-    releases = {release.pk: release.name for release in story_map.releases}
-    personas = {persona.pk: persona.name for persona in story_map.personas}
+    releases: dict[int | None, str] = {release.pk: release.name for release in story_map.releases}
+    personas: dict[int | None, str] = {persona.pk: persona.name for persona in story_map.personas}
     return {
         "schema_version": SCHEMA_VERSION,
         "title": project.name,

@@ -8,25 +8,45 @@ by the field the caller sent. A whole map is written from a story map document
 (`map_apply_document`), which replacing keeps as a snapshot first.
 """
 
-from collections.abc import Callable, Hashable, Iterable
+import fcntl
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Max, Model, QuerySet
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Field, Max, Model, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
+from projects.limits import PROJECT_NAME_MAX
 from projects.models import Project
 from projects.services import project_create, project_lock
 
-from .document import document_counts, title_key
+from .document import (
+    MAP_LIMITS,
+    NOT_ALLOWED_MESSAGE,
+    SCHEMA_VERSION,
+    DocumentInvalid,
+    MapDocument,
+    document_counts,
+    has_forbidden_character,
+    title_key,
+)
+from .limits import CRITERIA_MAX, CRITERION_MAX
 from .models import Activity, MapMode, MapSnapshot, Persona, Release, Step, Story
-from .selectors import document_from_map
 
-CRITERION_MAX = 500
-CRITERIA_MAX = 50
 STORY_FIELDS = {"title", "description", "acceptance_criteria", "status", "priority", "estimate", "persona"}
+
+# The rows a map is made of: each belongs to a project and keeps a position in its group.
+type MapRow = Activity | Step | Release | Persona | Story
 
 
 class StoryConflict(Exception):
@@ -40,7 +60,7 @@ class StoryConflict(Exception):
 # --- Ordering -----------------------------------------------------------------------
 
 
-def _place(obj: Model, siblings: QuerySet, position: int | None) -> None:
+def _place(obj: MapRow, siblings: QuerySet[MapRow], position: int | None) -> None:
     """Put `obj` (saved) at `position` among `siblings` (end when None) and renumber them all."""
     rows = list(siblings.order_by("position", "pk"))
     # The row as stored: the caller's instance may hold an outdated position.
@@ -52,17 +72,17 @@ def _place(obj: Model, siblings: QuerySet, position: int | None) -> None:
     obj.position = stored.position
 
 
-def _renumber(model: type[Model], ordered: Iterable[Model]) -> None:
-    changed = []
+def _renumber(model: type[Model], ordered: Iterable[MapRow]) -> None:
+    changed: list[MapRow] = []
     for index, item in enumerate(ordered):
         if item.position != index:
             item.position = index
             changed.append(item)
     if changed:
-        model.objects.bulk_update(changed, ["position"])
+        model._default_manager.bulk_update(changed, ["position"])
 
 
-def _close_gap(siblings: QuerySet) -> None:
+def _close_gap(siblings: QuerySet[MapRow]) -> None:
     _renumber(siblings.model, list(siblings.order_by("position", "pk")))
 
 
@@ -71,10 +91,27 @@ def _check_position(position: int | None) -> None:
         raise ValidationError({"position": "Position must be a whole number, 0 or more."})
 
 
-def _fresh[M: Model](obj: M) -> M:
-    """Lock the object's project, then read the object as stored: the caller's copy may predate another write."""
+def _fresh[M: (Activity, Step, Release, Persona, Story)](obj: M) -> M:
+    """Lock the object's project, then read the object as stored: the caller's copy may predate another write.
+
+    Deleted since the caller looked it up: Http404, which pages and the API answer as 404.
+    """
     project_lock(obj.project)
-    return type(obj).objects.select_related("project").get(pk=obj.pk)
+    try:
+        return type(obj)._default_manager.select_related("project").get(pk=obj.pk)
+    except ObjectDoesNotExist:
+        raise Http404(f"No {obj._meta.verbose_name} with that id.") from None
+
+
+def _still_there(**named: MapRow | None) -> None:
+    """Under the project lock: the other rows a write names (keyword: the caller's field) still exist.
+
+    The caller found them before the lock; one deleted since would fail as a
+    foreign key violation (a 500) instead of a refusal naming the field.
+    """
+    for field, obj in named.items():
+        if obj is not None and not type(obj)._default_manager.filter(pk=obj.pk).exists():
+            raise ValidationError({field: f"No such {obj._meta.verbose_name} in this project."})
 
 
 def _save(obj: Model, *, exclude: list[str] | None = None) -> None:
@@ -82,9 +119,11 @@ def _save(obj: Model, *, exclude: list[str] | None = None) -> None:
     obj.save()
 
 
-def _unique_name(model: type[Model], project: Project, name: str, *, excluding: Model | None = None) -> None:
+def _unique_name(
+    model: type[Release | Persona], project: Project, name: str, *, excluding: Model | None = None
+) -> None:
     # Releases and personas are named in stories, exports and imports: a name must say which one.
-    others = model.objects.filter(project=project, name__iexact=name.strip())
+    others = model._default_manager.filter(project=project, name__iexact=name.strip())
     if excluding is not None:
         others = others.exclude(pk=excluding.pk)
     if others.exists():
@@ -93,9 +132,15 @@ def _unique_name(model: type[Model], project: Project, name: str, *, excluding: 
         )
 
 
-def _same_project(project: Project, field: str, obj: Model | None) -> None:
+def _same_project(project: Project, field: str, obj: MapRow | None) -> None:
     if obj is not None and obj.project_id != project.pk:
         raise ValidationError({field: f"This {obj._meta.verbose_name} belongs to another project."})
+
+
+def _room_for_one_more(rows: QuerySet[Model], *, most: int, holder: str, noun: str) -> None:
+    # Counted under the project lock, so two adds at once cannot both take the last place.
+    if rows.count() >= most:
+        raise ValidationError(f"{holder} holds at most {most} {noun}.")
 
 
 # --- Activities ----------------------------------------------------------------------
@@ -105,6 +150,7 @@ def _same_project(project: Project, field: str, obj: Model | None) -> None:
 def activity_create(*, project: Project, title: str, description: str = "", position: int | None = None) -> Activity:
     _check_position(position)
     project_lock(project)
+    _room_for_one_more(project.activities.all(), most=MAP_LIMITS.activities, holder="A map", noun="activities")
     activity = Activity(project=project, title=title.strip(), description=description.strip(), position=10**6)
     _save(activity)
     _place(activity, project.activities.all(), position)
@@ -147,6 +193,8 @@ def step_create(
     _check_position(position)
     _same_project(project, "activity", activity)
     project_lock(project)
+    _still_there(activity=activity)
+    _room_for_one_more(activity.steps.all(), most=MAP_LIMITS.steps_per_activity, holder="An activity", noun="steps")
     step = Step(project=project, activity=activity, title=title.strip(), description=description.strip())
     step.position = 10**6
     _save(step)
@@ -171,8 +219,10 @@ def step_move(*, step: Step, position: int, activity: Activity | None = None) ->
     _check_position(position)
     _same_project(step.project, "activity", activity)
     step = _fresh(step)
+    _still_there(activity=activity)
     old_activity_id = step.activity_id
     if activity is not None and activity.pk != old_activity_id:
+        _room_for_one_more(activity.steps.all(), most=MAP_LIMITS.steps_per_activity, holder="An activity", noun="steps")
         step.activity = activity
         step.save(update_fields=["activity"])
         _close_gap(Step.objects.filter(activity_id=old_activity_id))
@@ -195,6 +245,7 @@ def step_delete(*, step: Step) -> None:
 def release_create(*, project: Project, name: str, goal: str = "", position: int | None = None) -> Release:
     _check_position(position)
     project_lock(project)
+    _room_for_one_more(project.releases.all(), most=MAP_LIMITS.releases, holder="A map", noun="releases")
     _unique_name(Release, project, name)
     release = Release(project=project, name=name.strip(), goal=goal.strip(), position=10**6)
     _save(release)
@@ -255,6 +306,7 @@ def _clean_text_list(values: Any, *, field: str, max_items: int = CRITERIA_MAX) 
 @transaction.atomic
 def persona_create(*, project: Project, name: str, description: str = "", goals: list[str] | None = None) -> Persona:
     project_lock(project)
+    _room_for_one_more(project.personas.all(), most=MAP_LIMITS.personas, holder="A map", noun="personas")
     _unique_name(Persona, project, name)
     persona = Persona(
         project=project,
@@ -325,6 +377,8 @@ def story_create(
     _same_project(project, "step", step)
     _same_project(project, "release", release)
     project_lock(project)
+    _still_there(step=step, release=release, persona=fields.get("persona"))
+    _room_for_one_more(project.stories.all(), most=MAP_LIMITS.stories, holder="A map", noun="stories")
     story = Story(project=project, step=step, release=release, position=10**6)
     _apply_story_fields(story, {**fields, "title": title})
     _save(story)
@@ -345,6 +399,7 @@ def story_update(*, story: Story, version: int | None = None, **fields: Any) -> 
     _same_project(story.project, "step", fields.get("step"))
     _same_project(story.project, "release", fields.get("release"))
     current = _lock_story(story, version)
+    _still_there(step=fields.get("step"), release=fields.get("release"), persona=fields.get("persona"))
     # Unless told otherwise the story stays where it is now, not where the caller last saw it.
     target_step = fields.pop("step", None) or current.step
     target_release = fields.pop("release") if "release" in fields else current.release
@@ -362,7 +417,11 @@ def story_update(*, story: Story, version: int | None = None, **fields: Any) -> 
 
 
 def _leave_cell(story: Story) -> None:
-    cell = Story.objects.filter(step_id=story.step_id, release_id=story.release_id).exclude(pk=story.pk)
+    # Django reads `release_id=None` as IS NULL; the stubs type the lookup without None.
+    cell = Story.objects.filter(
+        step_id=story.step_id,
+        release_id=story.release_id,  # type: ignore[misc]
+    ).exclude(pk=story.pk)
     _close_gap(cell)
 
 
@@ -375,6 +434,7 @@ def story_move(
     _same_project(story.project, "step", step)
     _same_project(story.project, "release", release)
     current = _lock_story(story, version)
+    _still_there(step=step, release=release)
     if (step.pk, getattr(release, "pk", None)) != (current.step_id, current.release_id):
         _leave_cell(current)
         current.step, current.release = step, release
@@ -389,61 +449,354 @@ def story_delete(*, story: Story) -> None:
     story = _fresh(story)
     step_id, release_id = story.step_id, story.release_id
     story.delete()
-    _close_gap(Story.objects.filter(step_id=step_id, release_id=release_id))
+    _close_gap(Story.objects.filter(step_id=step_id, release_id=release_id))  # type: ignore[misc]  # None: IS NULL
 
 
 # --- Whole maps: documents, snapshots, imports ---------------------------------------
 
 
+# On SQLite a write transaction locks the whole database, so that the slow part of writing a
+# whole map (reading and checking the file, building the rows, adapting values for the
+# database) happens before the transaction; inside it run a fixed number of statements, with
+# the rows inserted by executemany rather than the ORM's per-value compilation: other
+# people's writes wait for it well under a second.
+
+
+# How long a whole-map write keeps its turn after committing: longer than the 100 ms that
+# SQLite's busy handler sleeps between tries, and than a request's few short transactions
+# (its rate-limit count in the database cache, then its write), so that writers who waited
+# get the lock before the next import in line does.
+TURN_GAP_SECONDS = 0.3
+_process_turn = threading.Lock()
+
+
+@contextmanager
+def _whole_map_turn() -> Iterator[None]:
+    """One whole-map write at a time per SQLite file, across processes; a no-op elsewhere.
+
+    SQLite has one write lock for the whole database. Imports that queue for it behind one
+    another would keep everyone else waiting through all of them; taking turns here, before
+    the transaction, lets other writes in between. PostgreSQL locks only the project's row.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield  # never wait for a turn while holding the write lock: that could deadlock
+        return
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    with _process_turn, nullcontext() if in_memory else open(f"{name}.imports.lock", "a") as lock_file:
+        if lock_file is not None:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            time.sleep(TURN_GAP_SECONDS)
+            if lock_file is not None:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _quoted_table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _concrete_field(model: type[Model], name: str) -> Field[Any, Any]:
+    # The names given here are all concrete fields; get_field is typed to return relations too.
+    return cast(Field[Any, Any], model._meta.get_field(name))
+
+
+def _column(model: type[Model], name: str) -> str:
+    return cast(str, _concrete_field(model, name).column)  # None only for fields with no column
+
+
+def _quoted_columns(model: type[Model], fields: Sequence[str]) -> str:
+    return ", ".join(connection.ops.quote_name(_column(model, name)) for name in fields)
+
+
+def _insert_rows(model: type[Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Only quoted identifiers are interpolated; values travel as parameters.
+    sql = f"INSERT INTO {_quoted_table(model)} ({_quoted_columns(model, fields)}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _ids_after(model: type[Model], *, project: Project, after: int) -> list[int]:
+    """The ids of the project's `model` rows inserted since the largest id was `after`, in insertion order."""
+    return list(
+        model._default_manager.filter(project=project, pk__gt=after).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def _last_id(model: type[Model], *, project: Project) -> int:
+    return model._default_manager.filter(project=project).aggregate(last=Max("pk"))["last"] or 0
+
+
 def _clear_map(*, project: Project) -> None:
-    Story.objects.filter(project=project).delete()
-    Step.objects.filter(project=project).delete()
-    Activity.objects.filter(project=project).delete()
-    Release.objects.filter(project=project).delete()
-    Persona.objects.filter(project=project).delete()
+    # Stories first, then what they point at: plain deletes by project, with nothing left to cascade.
+    quote_name = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in (Story, Step, Activity, Release, Persona):
+            column = quote_name(model._meta.get_field("project").column)
+            cursor.execute(f"DELETE FROM {_quoted_table(model)} WHERE {column} = %s", [project.pk])  # noqa: S608  # nosec B608
 
 
-def _named[M: Release | Persona](
-    *, model: type[M], project: Project, field: str, items: list[dict], extra: tuple[str, ...]
+def _document_hash(document: Mapping[str, Any]) -> str:
+    """What makes two documents the same: their canonical JSON (keys sorted, as jsonb keeps them anyway)."""
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _map_document(*, project: Project) -> MapDocument:
+    """The project's map as a story map document, the same as selectors.document_from_map gives.
+
+    Read as plain values rather than model instances: replacing a map reads it for the
+    snapshot while holding the write lock, and this is several times faster.
+    """
+    personas = list(
+        Persona.objects.filter(project=project)
+        .order_by("position", "pk")
+        .values_list("pk", "name", "description", "goals")
+    )
+    releases = list(
+        Release.objects.filter(project=project).order_by("position", "pk").values_list("pk", "name", "goal")
+    )
+    activities = list(
+        Activity.objects.filter(project=project).order_by("position", "pk").values_list("pk", "title", "description")
+    )
+    steps = list(
+        Step.objects.filter(project=project)
+        .order_by("position", "pk")
+        .values_list("pk", "activity_id", "title", "description")
+    )
+    stories = Story.objects.filter(project=project).values_list(
+        "pk",
+        "step_id",
+        "release_id",
+        "persona_id",
+        "position",
+        "title",
+        "description",
+        "acceptance_criteria",
+        "priority",
+        "estimate",
+        "status",
+    )
+    release_names = {pk: name for pk, name, _ in releases}
+    persona_names = {pk: name for pk, name, _, _ in personas}
+    # Down a step's column: release by release in board order (Unplanned last), then by position.
+    release_order = {pk: index for index, (pk, _, _) in enumerate(releases)}
+    by_step: dict[int, list[tuple[Any, ...]]] = {}
+    for story in sorted(stories, key=lambda row: (release_order.get(row[2], len(releases)), row[4], row[0])):
+        by_step.setdefault(story[1], []).append(story)
+    steps_by_activity: dict[int, list[tuple[Any, ...]]] = {}
+    for step in steps:
+        steps_by_activity.setdefault(step[1], []).append(step)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "title": project.name,
+        "description": project.description,
+        "personas": [
+            {"name": name, "description": description, "goals": list(goals)} for _, name, description, goals in personas
+        ],
+        "releases": [{"name": name, "goal": goal} for _, name, goal in releases],
+        "activities": [
+            {
+                "title": title,
+                "description": description,
+                "steps": [
+                    {
+                        "title": step_title,
+                        "description": step_description,
+                        "stories": [
+                            {
+                                "title": story[5],
+                                "description": story[6],
+                                "acceptance_criteria": list(story[7]),
+                                "release": release_names.get(story[2]),
+                                "priority": story[8],
+                                "estimate": story[9],
+                                "persona": persona_names.get(story[3]),
+                                "status": story[10],
+                            }
+                            for story in by_step.get(step_pk, [])
+                        ],
+                    }
+                    for step_pk, _, step_title, step_description in steps_by_activity.get(activity_pk, [])
+                ],
+            }
+            for activity_pk, title, description in activities
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class SnapshotHint:
+    """The newest snapshot of a project and its document's hash, read before the transaction: snapshots never change."""
+
+    snapshot_id: int
+    counts: dict[str, int]
+    document_hash: str
+
+
+def snapshot_hint(*, project: Project) -> SnapshotHint | None:
+    newest = (
+        MapSnapshot.objects.filter(project=project)
+        .order_by("-created", "-id")
+        .values("pk", "counts", "document")
+        .first()
+    )
+    if newest is None:
+        return None
+    return SnapshotHint(
+        snapshot_id=newest["pk"], counts=newest["counts"], document_hash=_document_hash(newest["document"])
+    )
+
+
+def snapshot_take(*, project: Project, reason: str, hint: SnapshotHint | None = None) -> MapSnapshot | None:
+    """Keep the project's map as a snapshot, unless it is empty or the same as the newest snapshot.
+
+    Only the newest is compared, and only when its counts already agree; `hint` (from
+    snapshot_hint, before the transaction) saves reading it again if it is still the newest.
+    """
+    current = _map_document(project=project)
+    if not (current["activities"] or current["releases"] or current["personas"]):
+        return None
+    counts = document_counts(current)
+    newest = MapSnapshot.objects.filter(project=project).order_by("-created", "-id").values("pk", "counts").first()
+    if newest is not None and newest["counts"] == counts:
+        if hint is not None and hint.snapshot_id == newest["pk"]:
+            newest_hash = hint.document_hash
+        else:
+            newest_hash = _document_hash(MapSnapshot.objects.values_list("document", flat=True).get(pk=newest["pk"]))
+        if newest_hash == _document_hash(current):
+            return None
+    return MapSnapshot.objects.create(project=project, reason=reason, document=current, counts=counts)
+
+
+def _named[M: (Release, Persona)](
+    *, model: type[M], project: Project, field: str, items: Sequence[Mapping[str, Any]], extra: tuple[str, ...]
 ) -> dict[str, M]:
     """Existing rows of `model` by lower-cased name, plus new ones for the names not there yet."""
-    existing = {getattr(row, field).lower(): row for row in model.objects.filter(project=project)}
+    existing = {getattr(row, field).lower(): row for row in model._default_manager.filter(project=project)}
     start = len(existing)
-    new = []
+    new: list[M] = []
     for item in items:
         if item[field].lower() not in existing:
             row = model(project=project, position=start + len(new), **{name: item[name] for name in (field, *extra)})
             new.append(row)
             existing[item[field].lower()] = row
-    model.objects.bulk_create(new)
+    model._default_manager.bulk_create(new)
     return existing
 
 
-def _next_position[R: Model](rows: Iterable[R], key: Callable[[R], Hashable]) -> dict:
-    """The first free position after the rows of each group (`key` of a row)."""
-    following: dict = {}
-    for row in rows:
-        following[key(row)] = max(following.get(key(row), 0), row.position + 1)
-    return following
+STEP_COLUMNS = ("project", "activity", "title", "description", "position")
+STORY_COLUMNS = (
+    "project",
+    "step",
+    "release",
+    "persona",
+    "title",
+    "description",
+    "acceptance_criteria",
+    "status",
+    "priority",
+    "estimate",
+    "version",
+    "created",
+    "updated",
+    "position",
+)
+
+
+@dataclass(frozen=True)
+class PreparedMap:
+    """A document's rows, built and adapted for the database before any transaction starts.
+
+    `steps` are (activity index in the document, title, description); `stories` are
+    (step index in the document's step order, release key, persona key, the values of
+    STORY_COLUMNS from title to updated).
+    """
+
+    document: MapDocument
+    steps: list[tuple[int, str, str]]
+    stories: list[tuple[int, str | None, str | None, tuple[Any, ...]]]
+    snapshot_hint: SnapshotHint | None = None
+
+
+def map_prepare(*, document: MapDocument, replacing: Project | None = None) -> PreparedMap:
+    """Everything about writing `document` that needs no lock: call it before the transaction.
+
+    `replacing` is the project whose map it is to replace: its newest snapshot is read now.
+    """
+    now = timezone.now()
+    stamp = _concrete_field(Story, "created").get_db_prep_save(now, connection)
+    criteria_field = _concrete_field(Story, "acceptance_criteria")
+    steps: list[tuple[int, str, str]] = []
+    stories: list[tuple[int, str | None, str | None, tuple[Any, ...]]] = []
+    for activity_index, activity in enumerate(document["activities"]):
+        for step in activity["steps"]:
+            step_index = len(steps)
+            steps.append((activity_index, step["title"], step["description"]))
+            for story in step["stories"]:
+                values = (
+                    story["title"],
+                    story["description"],
+                    criteria_field.get_db_prep_save(list(story["acceptance_criteria"]), connection),
+                    story.get("status") or Story.Status.TODO.value,
+                    story["priority"] or Story.Priority.SHOULD.value,
+                    story["estimate"],
+                    1,
+                    stamp,
+                    stamp,
+                )
+                release = story["release"].lower() if story["release"] else None
+                persona = story["persona"].lower() if story["persona"] else None
+                stories.append((step_index, release, persona, values))
+    hint = snapshot_hint(project=replacing) if replacing is not None else None
+    return PreparedMap(document=document, steps=steps, stories=stories, snapshot_hint=hint)
+
+
+def _check_map_limits(*, counts: Mapping[str, int], steps_per_activity: Mapping[Hashable, int]) -> None:
+    """Refuse a write that would leave the map holding more than MAP_LIMITS (an append to a full map, say)."""
+    problems = [
+        f"{key}: the map would hold {counts[key]} {key}; a map holds at most {most}"
+        for key, most in (
+            ("activities", MAP_LIMITS.activities),
+            ("stories", MAP_LIMITS.stories),
+            ("releases", MAP_LIMITS.releases),
+            ("personas", MAP_LIMITS.personas),
+        )
+        if counts[key] > most
+    ]
+    crowded = max(steps_per_activity.values(), default=0)
+    if crowded > MAP_LIMITS.steps_per_activity:
+        problems.append(
+            f"steps: an activity would hold {crowded} steps; an activity holds at most {MAP_LIMITS.steps_per_activity}"
+        )
+    if problems:
+        raise DocumentInvalid(problems)
 
 
 @transaction.atomic
-def map_apply_document(*, project: Project, document: dict, mode: str, snapshot_reason: str) -> dict[str, int]:
+def map_apply_document(
+    *, project: Project, document: MapDocument, mode: str, snapshot_reason: str, prepared: PreparedMap | None = None
+) -> dict[str, int]:
     """Write a validated document into the project's map: replace it (keeping a snapshot) or append to it.
 
     Appending never repeats an activity the map already has under the same
     title (case and spacing aside): the document's steps join that activity,
     and the stories of a step it already has join that step, after its own.
     The document itself is written as it is. The number of queries does not
-    grow with the document (bulk writes).
+    grow with the document (bulk writes). `prepared` is `map_prepare(document=document)`,
+    made before the transaction by callers that can; DocumentInvalid if the map
+    would grow past MAP_LIMITS.
     """
+    if prepared is None or prepared.document is not document:
+        prepared = map_prepare(document=document)
     project_lock(project)
     if mode == MapMode.REPLACE:
-        current = document_from_map(project=project)
-        if current["activities"] or current["releases"] or current["personas"]:
-            MapSnapshot.objects.create(
-                project=project, reason=snapshot_reason, document=current, counts=document_counts(current)
-            )
+        snapshot_take(project=project, reason=snapshot_reason, hint=prepared.snapshot_hint)
         _clear_map(project=project)
     releases = _named(model=Release, project=project, field="name", items=document["releases"], extra=("goal",))
     personas = _named(
@@ -452,106 +805,122 @@ def map_apply_document(*, project: Project, document: dict, mode: str, snapshot_
 
     # What the map held before: the activities and steps an appended one joins, by title.
     old_activities = list(Activity.objects.filter(project=project).order_by("position", "pk"))
-    old_steps = list(Step.objects.filter(project=project).order_by("position", "pk"))
+    old_steps = list(
+        Step.objects.filter(project=project)
+        .order_by("position", "pk")
+        .values_list("pk", "activity_id", "title", "position")
+    )
     activity_by_title: dict[str, Activity] = {}
     for activity in old_activities:
         activity_by_title.setdefault(title_key(activity.title), activity)
-    step_by_title: dict[tuple[int, str], Step] = {}
-    for step in old_steps:
-        step_by_title.setdefault((step.activity_id, title_key(step.title)), step)
+    step_by_title: dict[tuple[int, str], int] = {}
+    next_step: dict[Hashable, int] = {}
+    step_id: int | None  # a step's id; None for one of the document's, until it is inserted
+    for step_id, activity_id, title, position in old_steps:
+        step_by_title.setdefault((activity_id, title_key(title)), step_id)
+        next_step[activity_id] = max(next_step.get(activity_id, 0), position + 1)
     next_activity = max((activity.position + 1 for activity in old_activities), default=0)
-    next_step = _next_position(old_steps, lambda step: step.activity_id)
 
-    activity_rows, new_activities = [], []
+    activity_rows: list[Activity] = []
+    new_activities: list[Activity] = []
     for item in document["activities"]:
-        row = activity_by_title.get(title_key(item["title"]))
-        if row is None:
-            row = Activity(
+        activity_row = activity_by_title.get(title_key(item["title"]))
+        if activity_row is None:
+            activity_row = Activity(
                 project=project, title=item["title"], description=item["description"], position=next_activity
             )
             next_activity += 1
-            new_activities.append(row)
-        activity_rows.append(row)
+            new_activities.append(activity_row)
+        activity_rows.append(activity_row)
     Activity.objects.bulk_create(new_activities)
 
-    step_rows, new_steps = [], []
-    for activity, source in zip(activity_rows, document["activities"], strict=True):
-        for item in source["steps"]:
-            row = step_by_title.get((activity.pk, title_key(item["title"])))
-            if row is None:
-                position = next_step.get(activity.pk, 0)
-                next_step[activity.pk] = position + 1
-                row = Step(
-                    project=project,
-                    activity=activity,
-                    title=item["title"],
-                    description=item["description"],
-                    position=position,
-                )
-                new_steps.append(row)
-            step_rows.append(row)
-    Step.objects.bulk_create(new_steps)
+    step_ids: list[int | None] = []
+    new_steps: list[tuple[Any, ...]] = []
+    new_step_slots: list[int] = []
+    for activity_index, title, description in prepared.steps:
+        activity_id = activity_rows[activity_index].pk
+        found = step_by_title.get((activity_id, title_key(title)))
+        if found is None:
+            position = next_step.get(activity_id, 0)
+            next_step[activity_id] = position + 1
+            new_step_slots.append(len(step_ids))
+            new_steps.append((project.pk, activity_id, title, description, position))
+        step_ids.append(found)
+
+    story_count = Story.objects.filter(project=project).count() if old_steps else 0
+    _check_map_limits(
+        counts={
+            "activities": len(old_activities) + len(new_activities),
+            "stories": story_count + len(prepared.stories),
+            "releases": len(releases),
+            "personas": len(personas),
+        },
+        steps_per_activity=next_step,
+    )
+    last_step = _last_id(Step, project=project)
+    _insert_rows(Step, STEP_COLUMNS, new_steps)
+    for slot, step_id in zip(new_step_slots, _ids_after(Step, project=project, after=last_step), strict=True):
+        step_ids[slot] = step_id
 
     # Stories go after those already in their cell (step and release) of a step that was joined.
-    joined = {step.pk for step in old_steps} & {step.pk for step in step_rows}
-    next_story: dict[tuple[int, int | None], int] = {}
+    joined = {row[0] for row in old_steps} & set(step_ids)
+    next_story: dict[tuple[int | None, int | None], int] = {}
     if joined:
         cells = Story.objects.filter(step_id__in=joined).order_by().values("step_id", "release_id")
-        for cell in cells.annotate(last=Max("position")):
-            next_story[(cell["step_id"], cell["release_id"])] = cell["last"] + 1
-    sources = [step for activity in document["activities"] for step in activity["steps"]]
-    stories = []
-    for step, source in zip(step_rows, sources, strict=True):
-        for item in source["stories"]:
-            release = releases[item["release"].lower()] if item["release"] else None
-            persona = personas[item["persona"].lower()] if item["persona"] else None
-            cell = (step.pk, release.pk if release else None)
-            position = next_story.get(cell, 0)
-            next_story[cell] = position + 1
-            stories.append(
-                Story(
-                    project=project,
-                    step=step,
-                    release=release,
-                    persona=persona,
-                    title=item["title"],
-                    description=item["description"],
-                    acceptance_criteria=item["acceptance_criteria"],
-                    priority=item["priority"] or Story.Priority.SHOULD,
-                    status=item["status"],
-                    estimate=item["estimate"],
-                    position=position,
-                )
-            )
-    Story.objects.bulk_create(stories, batch_size=500)
+        for found_cell in cells.annotate(last=Max("position")):
+            next_story[(found_cell["step_id"], found_cell["release_id"])] = found_cell["last"] + 1
+    story_rows: list[tuple[Any, ...]] = []
+    for step_index, release_key, persona_key, values in prepared.stories:
+        step_id = step_ids[step_index]
+        release_id = releases[release_key].pk if release_key else None
+        persona_id = personas[persona_key].pk if persona_key else None
+        cell = (step_id, release_id)
+        position = next_story.get(cell, 0)
+        next_story[cell] = position + 1
+        story_rows.append((project.pk, step_id, release_id, persona_id, *values, position))
+    _insert_rows(Story, STORY_COLUMNS, story_rows)
     project.save(update_fields=["updated"])
     return document_counts(document)
 
 
-@transaction.atomic
 def snapshot_restore(*, snapshot: MapSnapshot) -> dict[str, int]:
     """Put a snapshot's map back; the map it replaces becomes a snapshot in turn."""
-    return map_apply_document(
-        project=snapshot.project,
-        document=snapshot.document,
-        mode=MapMode.REPLACE,
-        snapshot_reason="Before restoring an earlier map",
-    )
+    document = snapshot.document
+    prepared = map_prepare(document=document, replacing=snapshot.project)
+    with _whole_map_turn():
+        return map_apply_document(
+            project=snapshot.project,
+            document=document,
+            mode=MapMode.REPLACE,
+            snapshot_reason="Before restoring an earlier map",
+            prepared=prepared,
+        )
 
 
-@transaction.atomic
-def project_import(*, owner: User, document: dict, name: str = "", filename: str = "") -> Project:
+def project_import(*, owner: User, document: MapDocument, name: str = "", filename: str = "") -> Project:
     """A new project holding the imported map, named by `name`, else the document's title, else the file's name."""
-    title = name.strip() or document["title"] or PurePath(filename).stem or "Imported story map"
-    project = project_create(owner=owner, name=title[:120], description=document["description"])
-    map_apply_document(project=project, document=document, mode=MapMode.APPEND, snapshot_reason="")
+    if has_forbidden_character(name):
+        raise ValidationError({"name": f"The name {NOT_ALLOWED_MESSAGE}."})
+    stem = PurePath(filename).stem
+    title = (
+        name.strip() or document["title"] or (stem if not has_forbidden_character(stem) else "") or "Imported story map"
+    )
+    prepared = map_prepare(document=document)
+    with _whole_map_turn(), transaction.atomic():
+        project = project_create(owner=owner, name=title[:PROJECT_NAME_MAX], description=document["description"])
+        map_apply_document(
+            project=project, document=document, mode=MapMode.APPEND, snapshot_reason="", prepared=prepared
+        )
     return project
 
 
-@transaction.atomic
-def map_import(*, project: Project, document: dict, mode: str) -> Project:
+def map_import(*, project: Project, document: MapDocument, mode: str) -> Project:
     """Import into an existing project: replace its map (keeping a snapshot) or append to it."""
     if mode not in MapMode.values:
         raise ValidationError({"mode": "Choose replace or append."})
-    map_apply_document(project=project, document=document, mode=mode, snapshot_reason="Before an import")
+    prepared = map_prepare(document=document, replacing=project if mode == MapMode.REPLACE else None)
+    with _whole_map_turn():
+        map_apply_document(
+            project=project, document=document, mode=mode, snapshot_reason="Before an import", prepared=prepared
+        )
     return project

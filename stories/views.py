@@ -7,25 +7,38 @@ them go through stories.services and the one access check in projects.access,
 and count against the board's own per-user rate limit.
 """
 
-import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal, cast, overload
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+    RawPostDataException,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
 from accounts.forms import add_service_errors
+from config.api import JSONBodyInvalid, json_body
 from config.ratelimit import RateLimited, enforce_rate_limit
+from config.types import AuthenticatedHttpRequest
 from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
 from projects.models import Project
 
 from . import services
-from .document import DocumentInvalid
+from .document import DocumentInvalid, MapDocument
 from .exports import EPIC_LEVELS
 from .forms import (
     ActivityForm,
@@ -58,10 +71,17 @@ def error_text(error: ValidationError) -> str:
     return errors_text(error.message_dict) if hasattr(error, "error_dict") else " ".join(error.messages)
 
 
-def form_error_text(form) -> str:
-    return errors_text(form.errors)
+def form_error_text(form: forms.BaseForm) -> str:
+    # An ErrorList yields its messages as text (its __getitem__ does); the stubs say ValidationError | str.
+    return errors_text(cast(dict[str, list[str]], form.errors))
 
 
+@overload
+def in_project[M: Model](
+    model: type[M], project: Project, raw_id: Any, field: str, *, required: Literal[True] = ...
+) -> M: ...
+@overload
+def in_project[M: Model](model: type[M], project: Project, raw_id: Any, field: str, *, required: bool) -> M | None: ...
 def in_project[M: Model](
     model: type[M], project: Project, raw_id: Any, field: str, *, required: bool = True
 ) -> M | None:
@@ -71,15 +91,15 @@ def in_project[M: Model](
             raise ValidationError({field: "This field is required."})
         return None
     try:
-        return model.objects.get(project=project, pk=int(raw_id))
-    except (TypeError, ValueError, model.DoesNotExist):
+        return model._default_manager.get(project=project, pk=int(raw_id))
+    except (TypeError, ValueError, ObjectDoesNotExist):  # ObjectDoesNotExist: model.DoesNotExist
         raise ValidationError({field: f"No such {model._meta.verbose_name} in this project."}) from None
 
 
 class BoardWriteMixin(LoginRequiredMixin):
     """Every write from the board counts against the board's per-user limit."""
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and request.user.is_authenticated:
             enforce_rate_limit(request, limit="board-write", key="user")
         return super().dispatch(request, *args, **kwargs)
@@ -89,7 +109,7 @@ class BoardWriteMixin(LoginRequiredMixin):
 
 
 class BoardView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         story_map = story_map_get(project=project)
         template = f"{BOARD_TEMPLATE}#grid" if request.GET.get("fragment") == "grid" else BOARD_TEMPLATE
@@ -102,13 +122,13 @@ class BoardView(LoginRequiredMixin, View):
 class AddView(BoardWriteMixin, View):
     """POST a small form to add one thing to the map, then return to the board."""
 
-    form_class: type = ActivityForm
+    form_class: type[forms.Form] = ActivityForm
     noun = "activity"
 
-    def create(self, project: Project, data: dict, post) -> Model:
+    def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Model:
         raise NotImplementedError
 
-    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         form = self.form_class(request.POST)
         if not form.is_valid():
@@ -125,14 +145,14 @@ class AddView(BoardWriteMixin, View):
 class ActivityAddView(AddView):
     form_class, noun = ActivityForm, "activity"
 
-    def create(self, project, data, post):
+    def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Activity:
         return services.activity_create(project=project, **data)
 
 
 class StepAddView(AddView):
     form_class, noun = StepForm, "step"
 
-    def create(self, project, data, post):
+    def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Step:
         activity = in_project(Activity, project, post.get("activity"), "activity")
         return services.step_create(project=project, activity=activity, **data)
 
@@ -140,21 +160,21 @@ class StepAddView(AddView):
 class ReleaseAddView(AddView):
     form_class, noun = ReleaseForm, "release"
 
-    def create(self, project, data, post):
+    def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Release:
         return services.release_create(project=project, **data)
 
 
 class PersonaAddView(AddView):
     form_class, noun = PersonaForm, "persona"
 
-    def create(self, project, data, post):
+    def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Persona:
         return services.persona_create(project=project, **data)
 
 
 class StoryAddView(AddView):
     form_class, noun = StoryTitleForm, "story"
 
-    def create(self, project, data, post):
+    def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Story:
         step = in_project(Step, project, post.get("step"), "step")
         release = in_project(Release, project, post.get("release"), "release", required=False)
         return services.story_create(project=project, step=step, release=release, title=data["title"])
@@ -164,16 +184,20 @@ class StoryAddView(AddView):
 
 
 class EditView(BoardWriteMixin, View):
-    model: type[Model] = Activity
-    form_class: type = ActivityForm
-    update = staticmethod(services.activity_update)
-    delete = staticmethod(services.activity_delete)
+    # The services are `update_service` / `delete_service`, never `delete`: View would take
+    # an attribute named after an HTTP method as that method's handler.
+    model: type[services.MapRow] = Activity
+    form_class: type[forms.Form] = ActivityForm
+    # Each takes the object by its model's name (activity=…), so they are typed loosely.
+    update_service: Callable[..., Model] = staticmethod(services.activity_update)
+    delete_service: Callable[..., None] = staticmethod(services.activity_delete)
 
-    def post(self, request: HttpRequest, pk: int, action: str = "edit") -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int, action: str = "edit") -> HttpResponse:
         obj = map_object_get_for_user(self.model, user=request.user, pk=pk)
         noun = self.model._meta.verbose_name
+        name = self.model._meta.model_name or ""  # always set for a concrete model
         if action == "delete":
-            self.delete(**{self.model._meta.model_name: obj})
+            self.delete_service(**{name: obj})
             messages.success(request, f"The {noun} “{obj}” was deleted.")
             return HttpResponseRedirect(board_url(obj.project))
         form = self.form_class(request.POST)
@@ -181,30 +205,31 @@ class EditView(BoardWriteMixin, View):
             messages.error(request, f"The {noun} was not saved. {form_error_text(form)}")
         else:
             try:
-                self.update(**{self.model._meta.model_name: obj}, **form.cleaned_data)
+                self.update_service(**{name: obj}, **form.cleaned_data)
             except ValidationError as error:
                 messages.error(request, f"The {noun} was not saved. {error_text(error)}")
-        return HttpResponseRedirect(board_url(obj.project, f"{self.model._meta.model_name}-{obj.pk}"))
+        return HttpResponseRedirect(board_url(obj.project, f"{name}-{obj.pk}"))
 
 
 class ActivityEditView(EditView):
     model, form_class = Activity, ActivityForm
-    update, delete = staticmethod(services.activity_update), staticmethod(services.activity_delete)
+    update_service = staticmethod(services.activity_update)
+    delete_service = staticmethod(services.activity_delete)
 
 
 class StepEditView(EditView):
     model, form_class = Step, StepForm
-    update, delete = staticmethod(services.step_update), staticmethod(services.step_delete)
+    update_service, delete_service = staticmethod(services.step_update), staticmethod(services.step_delete)
 
 
 class ReleaseEditView(EditView):
     model, form_class = Release, ReleaseForm
-    update, delete = staticmethod(services.release_update), staticmethod(services.release_delete)
+    update_service, delete_service = staticmethod(services.release_update), staticmethod(services.release_delete)
 
 
 class PersonaEditView(EditView):
     model, form_class = Persona, PersonaForm
-    update, delete = staticmethod(services.persona_update), staticmethod(services.persona_delete)
+    update_service, delete_service = staticmethod(services.persona_update), staticmethod(services.persona_delete)
 
 
 # --- Story cards ------------------------------------------------------------------------
@@ -215,16 +240,18 @@ class StoryView(BoardWriteMixin, View):
 
     template_name = "stories/story_edit.html"
 
-    def render_form(self, request, story: Story, form: StoryForm, status: int = 200, **extra) -> HttpResponse:
+    def render_form(
+        self, request: AuthenticatedHttpRequest, story: Story, form: StoryForm, status: int = 200, **extra: Any
+    ) -> HttpResponse:
         context = {"story": story, "project": story.project, "form": form, **extra}
         return render(request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
         form = StoryForm(initial=StoryForm.initial_for(story), project=story.project)
         return self.render_form(request, story, form)
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
         form = StoryForm(request.POST, project=story.project)
         if not form.is_valid():
@@ -237,7 +264,7 @@ class StoryView(BoardWriteMixin, View):
             # Keep what the person typed, but show what was saved meanwhile and
             # move the form to the current version: saving again is a choice.
             data = request.POST.copy()
-            data["version"] = conflict.story.version
+            data["version"] = str(conflict.story.version)
             form = StoryForm(data, project=story.project)
             form.is_valid()
             return self.render_form(request, conflict.story, form, status=409, conflict=conflict.story)
@@ -249,7 +276,7 @@ class StoryView(BoardWriteMixin, View):
 
 
 class StoryDeleteView(BoardWriteMixin, View):
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
         services.story_delete(story=story)
         messages.success(request, f"The story “{story.title}” was deleted.")
@@ -259,28 +286,32 @@ class StoryDeleteView(BoardWriteMixin, View):
 # --- Moves (JSON, from drag and drop and the keyboard) ----------------------------------
 
 
-class MoveView(BoardWriteMixin, View):
-    model: type[Model] = Story
+class MoveView[M: services.MapRow](BoardWriteMixin, View):
+    model: type[M]  # set by each subclass
 
-    def move(self, obj: Model, body: dict) -> Model:
+    def move(self, obj: M, body: dict[str, Any]) -> M:
         raise NotImplementedError
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)
         except RateLimited as limited:
             response = JsonResponse({"detail": "Too many moves: wait a moment."}, status=429)
             response["Retry-After"] = str(limited.retry_after)
             return response
+        except Http404 as missing:
+            # Not the user's, or deleted by someone else while this move waited for the lock.
+            return JsonResponse({"detail": str(missing) or "Not found."}, status=404)
 
-    def post(self, request: HttpRequest, pk: int) -> JsonResponse:
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
         obj = map_object_get_for_user(self.model, user=request.user, pk=pk)
         try:
-            body = json.loads(request.body or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError
-        except ValueError:
-            return JsonResponse({"errors": {"body": ["Send a JSON object."]}}, status=400)
+            body = json_body(request.body or b"{}")
+        except (JSONBodyInvalid, RawPostDataException):
+            # RawPostDataException: a multipart form, whose stream the CSRF check has read already.
+            body = None
+        if not isinstance(body, dict):
+            return JsonResponse({"errors": {"body": [MOVE_BODY_ERROR]}}, status=400)
         try:
             moved = self.move(obj, body)
         except services.StoryConflict as conflict:
@@ -292,42 +323,45 @@ class MoveView(BoardWriteMixin, View):
         return JsonResponse({"id": moved.pk, "position": moved.position, "version": getattr(moved, "version", None)})
 
 
-def position_of(body: dict) -> int:
+MOVE_BODY_ERROR = "Send a JSON object, with Content-Type: application/json."
+
+
+def position_of(body: dict[str, Any]) -> int:
     position = body.get("position")
     if not isinstance(position, int) or isinstance(position, bool):
         raise ValidationError({"position": "Position must be a whole number, 0 or more."})
     return position
 
 
-class StoryMoveView(MoveView):
+class StoryMoveView(MoveView[Story]):
     model = Story
 
-    def move(self, story: Story, body: dict) -> Story:
+    def move(self, story: Story, body: dict[str, Any]) -> Story:
         step = in_project(Step, story.project, body.get("step"), "step")
         release = in_project(Release, story.project, body.get("release"), "release", required=False)
         version = body.get("version") if isinstance(body.get("version"), int) else None
         return services.story_move(story=story, step=step, release=release, position=position_of(body), version=version)
 
 
-class StepMoveView(MoveView):
+class StepMoveView(MoveView[Step]):
     model = Step
 
-    def move(self, step: Step, body: dict) -> Step:
+    def move(self, step: Step, body: dict[str, Any]) -> Step:
         activity = in_project(Activity, step.project, body.get("activity"), "activity", required=False)
         return services.step_move(step=step, activity=activity, position=position_of(body))
 
 
-class ActivityMoveView(MoveView):
+class ActivityMoveView(MoveView[Activity]):
     model = Activity
 
-    def move(self, activity: Activity, body: dict) -> Activity:
+    def move(self, activity: Activity, body: dict[str, Any]) -> Activity:
         return services.activity_move(activity=activity, position=position_of(body))
 
 
-class ReleaseMoveView(MoveView):
+class ReleaseMoveView(MoveView[Release]):
     model = Release
 
-    def move(self, release: Release, body: dict) -> Release:
+    def move(self, release: Release, body: dict[str, Any]) -> Release:
         return services.release_move(release=release, position=position_of(body))
 
 
@@ -335,14 +369,14 @@ class ReleaseMoveView(MoveView):
 
 
 class MapHistoryView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         context = {"project": project, "snapshots": snapshots_for_project(project=project)}
         return render(request, "stories/history.html", context)
 
 
 class SnapshotRestoreView(LoginRequiredMixin, View):
-    def post(self, request: HttpRequest, snapshot_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, snapshot_id: int) -> HttpResponse:
         visible = MapSnapshot.objects.filter(project_access_filter(request.user, prefix="project__"))
         snapshot = get_object_or_404(visible.select_related("project"), pk=snapshot_id)
         services.snapshot_restore(snapshot=snapshot)
@@ -353,7 +387,7 @@ class SnapshotRestoreView(LoginRequiredMixin, View):
 class ExportView(LoginRequiredMixin, View):
     """Download the map: ?format=json|csv|md, and for CSV ?epics=activities|steps."""
 
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         export_format = request.GET.get("format", "json")
         epic_level = request.GET.get("epics", "activities")
@@ -367,7 +401,7 @@ class ExportView(LoginRequiredMixin, View):
         return response
 
 
-def _read_upload(form) -> dict:
+def _read_upload(form: forms.Form) -> MapDocument:
     upload = form.cleaned_data["file"]
     if upload.size > MAX_IMPORT_BYTES:
         raise DocumentInvalid(["The file is larger than 5 MB, the most that can be imported."])
@@ -377,22 +411,25 @@ def _read_upload(form) -> dict:
 class ImportNewProjectView(LoginRequiredMixin, View):
     template_name = "stories/import.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, self.template_name, {"form": ImportNewProjectForm()})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        enforce_rate_limit(request, limit="import", key="user")
         form = ImportNewProjectForm(request.POST, request.FILES)
         problems: list[str] = []
         if form.is_valid():
+            upload = form.cleaned_data["file"]
             try:
                 document = _read_upload(form)
-            except DocumentInvalid as error:
-                problems = error.problems
-            else:
-                upload = form.cleaned_data["file"]
                 project = services.project_import(
                     owner=request.user, document=document, name=form.cleaned_data["name"], filename=upload.name or ""
                 )
+            except DocumentInvalid as error:
+                problems = error.problems
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
                 messages.success(request, f"Imported “{project.name}”.")
                 return redirect("stories:board", project_id=project.pk)
         return render(request, self.template_name, {"form": form, "problems": problems}, status=400)
@@ -401,21 +438,24 @@ class ImportNewProjectView(LoginRequiredMixin, View):
 class ImportIntoProjectView(LoginRequiredMixin, View):
     template_name = "stories/import.html"
 
-    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return render(request, self.template_name, {"form": ImportIntoProjectForm(), "project": project})
 
-    def post(self, request: HttpRequest, project_id: int) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
+        enforce_rate_limit(request, limit="import", key="user")
         form = ImportIntoProjectForm(request.POST, request.FILES)
         problems: list[str] = []
         if form.is_valid():
             try:
                 document = _read_upload(form)
+                services.map_import(project=project, document=document, mode=form.cleaned_data["mode"])
             except DocumentInvalid as error:
                 problems = error.problems
+            except ValidationError as error:
+                add_service_errors(form, error)
             else:
-                services.map_import(project=project, document=document, mode=form.cleaned_data["mode"])
                 messages.success(request, "The map was imported.")
                 return redirect("stories:board", project_id=project.pk)
         context = {"form": form, "project": project, "problems": problems}

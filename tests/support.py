@@ -1,9 +1,13 @@
 """Run Mapwright in a separate process, with an environment of the test's choosing."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -35,3 +39,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_listening(url: str, process: subprocess.Popen[str], deadline: float = 60) -> None:
+    """Wait until the server `process` answers `url` (any status), failing if it exits or `deadline` passes."""
+    stop = time.monotonic() + deadline
+    while time.monotonic() < stop:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"the server exited early: {output}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            # Not listening yet: wait a moment, waking at once if the server exits.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.2)
+    raise AssertionError("the server did not start listening in time")

@@ -1,38 +1,19 @@
 """Production mode end to end: collectstatic, then gunicorn with DEBUG off."""
 
-import contextlib
 import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.support import BASE_DIR, clean_env, free_port, run_manage
+from tests.support import BASE_DIR, clean_env, free_port, run_manage, wait_until_listening
 
 # Runs collectstatic and gunicorn in subprocesses.
 pytestmark = pytest.mark.slow
-
-
-def wait_until_listening(url: str, process: subprocess.Popen, deadline: float = 30) -> None:
-    stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited early: {process.stdout.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            # Not listening yet: wait a moment, waking at once if gunicorn exits.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.2)
-    raise AssertionError("gunicorn did not start listening in time")
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:

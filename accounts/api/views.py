@@ -1,8 +1,11 @@
 """The accounts JSON API under /api/v1/auth/. Thin: parse, rate-limit, call a service, answer."""
 
+from typing import Any
+
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,8 +15,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import services
+from accounts.addresses import normalise_email
+from accounts.models import User
 from config.links import site_url
 from config.ratelimit import enforce_rate_limit, value_key
+from config.types import AuthenticatedRequest
 
 from .serializers import (
     DetailSerializer,
@@ -32,7 +38,7 @@ from .serializers import (
 )
 
 
-def issue_token_pair(user) -> dict[str, str]:
+def issue_token_pair(user: User) -> dict[str, str]:
     refresh = TokenObtainSerializer.get_token(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -40,7 +46,7 @@ def issue_token_pair(user) -> dict[str, str]:
 class PublicAPIView(APIView):
     """For endpoints used before logging in: no session, so no CSRF check, and no login required."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -61,10 +67,11 @@ class RegisterView(PublicAPIView):
 class TokenObtainView(TokenObtainPairView):
     """Email and password for an access and a refresh token."""
 
-    def post(self, request: Request, *args, **kwargs) -> Response:
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         enforce_rate_limit(request, limit="login-ip")
         email = request.data.get("email") if hasattr(request.data, "get") else None
-        if isinstance(email, str) and email:
+        # Keyed by the normal form, so that no spelling of an address gets a bucket of its own.
+        if isinstance(email, str) and (email := normalise_email(email)):
             enforce_rate_limit(request, limit="login-email", key=value_key(email))
         return super().post(request, *args, **kwargs)
 
@@ -89,11 +96,11 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=UserSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer)
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = request.user
@@ -102,7 +109,7 @@ class MeView(APIView):
         return Response(UserSerializer(user).data)
 
     @extend_schema(request=PasswordSerializer, responses={204: None})
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         serializer = PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_delete(user=request.user, password=serializer.validated_data["password"])
@@ -113,7 +120,7 @@ class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=PasswordChangeSerializer, responses=TokenPairSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         """Change the password. Every session and refresh token ends; the answer carries a new pair for this client."""
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -156,7 +163,7 @@ class EmailResendView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={202: DetailSerializer, 200: DetailSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         if request.user.email_verified:
             return Response({"detail": "Your email address is already verified."})
         enforce_rate_limit(request, limit="email-resend")
@@ -168,7 +175,7 @@ class EmailChangeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=EmailChangeSerializer, responses={202: DetailSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         enforce_rate_limit(request, limit="email-resend")
         serializer = EmailChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

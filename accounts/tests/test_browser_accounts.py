@@ -18,7 +18,7 @@ THIRD_PASSWORD = "cobol-committee-1959"
 def emailed_link(live_server, pattern: str) -> str:
     match = re.search(re.escape(live_server.url) + pattern, mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
-    return match.group(0)
+    return str(match.group(0))
 
 
 def log_in(page, live_server, password: str) -> None:

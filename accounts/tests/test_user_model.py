@@ -19,7 +19,7 @@ def test_email_is_the_login_and_the_password_is_hashed_with_argon2(settings):
 
 def test_login_matches_the_email_in_any_letter_case():
     user = User.objects.create_user(email="Ada@Example.COM", password="correct horse battery")
-    assert user.email == "Ada@example.com"  # the domain is normalised, the local part kept
+    assert user.email == "ada@example.com"  # stored in its normal form (accounts/addresses.py)
     assert authenticate(username="ADA@EXAMPLE.COM", password="correct horse battery") == user
 
 

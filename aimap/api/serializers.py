@@ -1,9 +1,12 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from aimap.models import Generation
+from projects.limits import PROJECT_DESCRIPTION_MAX
 
 
-class GenerationProgressSerializer(serializers.Serializer):
+class GenerationProgressSerializer(serializers.Serializer[Any]):
     """How far a generation has got, saved as its stages finish."""
 
     stage = serializers.ChoiceField(
@@ -19,7 +22,7 @@ class GenerationProgressSerializer(serializers.Serializer):
     activities_done = serializers.IntegerField(read_only=True, help_text="Activities whose stories are written.")
 
 
-class GenerationSerializer(serializers.ModelSerializer):
+class GenerationSerializer(serializers.ModelSerializer[Generation]):
     progress = GenerationProgressSerializer(read_only=True)
 
     class Meta:
@@ -42,8 +45,8 @@ class GenerationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GenerateMapSerializer(serializers.Serializer):
-    description = serializers.CharField(required=False, max_length=10_000, allow_blank=True)
+class GenerateMapSerializer(serializers.Serializer[Any]):
+    description = serializers.CharField(required=False, max_length=PROJECT_DESCRIPTION_MAX, allow_blank=True)
     mode = serializers.ChoiceField(
         choices=Generation.Mode.values,
         default=Generation.Mode.REPLACE,

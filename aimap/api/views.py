@@ -5,13 +5,13 @@ from uuid import UUID
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aimap import services
 from aimap.selectors import generations_for_user
 from config.ratelimit import enforce_rate_limit
+from config.types import AuthenticatedRequest
 from projects.access import project_get_for_user
 
 from .serializers import GenerateMapSerializer, GenerationSerializer
@@ -19,7 +19,7 @@ from .serializers import GenerateMapSerializer, GenerationSerializer
 
 class GenerateMapView(APIView):
     @extend_schema(request=GenerateMapSerializer, responses={202: GenerationSerializer})
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Draft the project's story map with AI, from its description or the one given. Runs in the background.
 
         Follow it at /api/v1/generations/{id}/: `progress` tells the stage and how many activities have their
@@ -37,6 +37,7 @@ class GenerateMapView(APIView):
 
 class GenerationView(APIView):
     @extend_schema(responses=GenerationSerializer)
-    def get(self, request: Request, generation_id: UUID) -> Response:
+    def get(self, request: AuthenticatedRequest, generation_id: UUID) -> Response:
         generation = get_object_or_404(generations_for_user(request.user), pk=generation_id)
+        generation = services.generation_fail_if_stale(generation=generation)
         return Response(GenerationSerializer(generation).data)

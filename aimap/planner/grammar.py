@@ -16,7 +16,8 @@ _engine = inflect.engine()
 @cache
 def lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """Every reading of a word: {"NOUN": ("track",), "VERB": ("track",)}."""
-    return getAllLemmas(word.lower())
+    found: dict[str, tuple[str, ...]] = getAllLemmas(word.lower())
+    return found
 
 
 def can_be_verb(word: str) -> bool:
@@ -61,7 +62,7 @@ def uncountable(word: str, known: frozenset[str] = frozenset()) -> bool:
     lower = word.lower()
     if lower in known:
         return True
-    plurals = getAllInflections(lower, upos="NOUN").get("NNS")
+    plurals: tuple[str, ...] | None = getAllInflections(lower, upos="NOUN").get("NNS")
     return plurals == (lower,)
 
 

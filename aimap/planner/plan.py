@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from stories.limits import TEXT_MAX, TITLE_MAX
+
 from . import grammar, words
 from .catalogue import GENERIC, Capability, Companion, StoryPattern, catalogue, companions, fits_object, kinds
 from .grammar import NounPhrase
@@ -21,8 +23,9 @@ from .reading import Mention, Reading, read
 
 MAX_ACTIVITIES = 8
 MIN_ACTIVITIES = 3
-DESCRIPTION_LIMIT = 4_000
-TITLE_LIMIT = 200
+# Within the document format's limits; the description is cut well below a project's, like any map text.
+DESCRIPTION_LIMIT = TEXT_MAX
+TITLE_LIMIT = TITLE_MAX
 RELEASES = ("MVP", "Release 2", "Later")
 DEFAULT_ROLE = "user"
 _WORD = re.compile(r"[A-Za-z]")
@@ -160,6 +163,9 @@ def _planned(reading: Reading, text: str) -> list[Planned]:
     used: dict[str, NounPhrase] = {}
     candidates: list[tuple[float, Planned]] = []
     generic_options: list[Mention] = []
+    # A sentence's mention may name no object, and may match no capability.
+    noun: NounPhrase | None
+    capability: Capability | None
     primary = reading.roles[0] if reading.roles else DEFAULT_ROLE
     lowered = _spaced(f" {' '.join(text.lower().split())} ")
     for capability in catalogue().values():
@@ -370,7 +376,9 @@ def _plural_role(role: str) -> str:
     return " ".join([*role.split()[:-1], grammar.noun_plural(head)])
 
 
-def _release_goals(product: str, activities: list[dict[str, Any]], personas: dict[str, list[str]]) -> list[dict]:
+def _release_goals(
+    product: str, activities: list[dict[str, Any]], personas: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     by_release: dict[str, list[str]] = {name: [] for name in RELEASES}
     for activity in activities:
         firsts: dict[str, str] = {}
@@ -413,7 +421,7 @@ def plan_map(description: str) -> dict[str, Any]:
     for item in planned:
         persona = _role_name(item.role)
         values = _values(item.noun, product, item.verb if item.capability.id == GENERIC else "")
-        steps = []
+        steps: list[dict[str, Any]] = []
         purpose_used = False
         for step in item.capability.steps:
             role = item.role
@@ -423,7 +431,7 @@ def plan_map(description: str) -> dict[str, Any]:
                 if other is None:
                     continue
                 role = other
-            stories = []
+            stories: list[dict[str, Any]] = []
             for pattern in step.stories:
                 story = _story(pattern, values, role, _role_name(role), _release(pattern))
                 if story["title"].lower() in seen_titles:

@@ -97,7 +97,7 @@ class RecordedRequest:
     def stage(self) -> str:
         """ "backbone", "stories", or "other", from the name of the JSON schema the request asks for."""
         name = ((self.body.get("response_format") or {}).get("json_schema") or {}).get("name")
-        return STAGES.get(name, "other")
+        return STAGES.get(name or "", "other")
 
     @property
     def activity(self) -> dict:

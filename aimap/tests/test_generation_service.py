@@ -25,7 +25,7 @@ from aimap.tests.fake_openai import (
 )
 from projects.services import project_create
 from stories import services as board
-from stories.document import GENERATED_LIMITS, document_counts, document_parse
+from stories.document import GENERATED_LIMITS, MapDocument, document_counts, document_parse
 from stories.models import Activity, MapSnapshot, Persona, Release, Step, Story
 from stories.selectors import document_from_map
 from stories.tests.factories import assert_positions_gapless, board_of, vet_clinic_map
@@ -99,7 +99,8 @@ def test_a_requested_generation_runs_once_committed_and_writes_the_map(
     assert (generation.prompt_tokens, generation.completion_tokens) == (812, 2048)
     assert generation.cached is False
     assert generation.duration_ms is not None and generation.duration_ms >= 100
-    assert generation.started is not None and generation.finished >= generation.started
+    assert generation.started is not None and generation.finished is not None
+    assert generation.finished >= generation.started
     assert_positions_gapless(project)
 
 
@@ -276,7 +277,7 @@ def test_identical_requests_at_the_same_time_call_the_model_once(fake_openai, se
     fake_openai.script(delay(1.0, completion(answer(story_map_answer()))))
     workers = 5
     start = threading.Barrier(workers)
-    outcomes: list[tuple[dict, bool]] = []
+    outcomes: list[tuple[MapDocument, bool]] = []
     failures: list[BaseException] = []
     guard = threading.Lock()
 

@@ -21,8 +21,10 @@ from aimap.providers import (
     MAP_LABEL,
     PROMPT_VERSION,
     OpenAIProvider,
+    ProgressState,
     ProviderError,
     get_provider,
+    prompt_text,
 )
 from aimap.stages import BACKBONE_JSON_SCHEMA, STORIES_JSON_SCHEMA
 from aimap.tests.fake_openai import (
@@ -39,7 +41,7 @@ from aimap.tests.fake_openai import (
     well_behaved,
 )
 from projects.services import project_create
-from stories.document import GENERATED_LIMITS, document_parse
+from stories.document import GENERATED_LIMITS, MapDocument, document_parse
 from stories.services import map_apply_document
 
 PROMPTS = Path(aimap.__file__).resolve().parent / "prompts"
@@ -65,7 +67,7 @@ def provider_error(description: str = DESCRIPTION) -> str:
     return str(caught.value)
 
 
-def expected(activities: int = 2) -> dict:
+def expected(activities: int = 2) -> MapDocument:
     return document_parse(story_map_answer(activities=activities), limits=GENERATED_LIMITS)
 
 
@@ -135,7 +137,7 @@ def test_progress_is_reported_from_the_calling_thread_as_stages_finish(fake_open
 def test_a_complete_map_in_the_backbones_answer_is_used_without_asking_for_stories(fake_openai):
     fake_openai.script(completion(answer(story_map_answer())), stage="backbone")
     fake_openai.script(answer_stories, stage="stories")
-    states = []
+    states: list[ProgressState] = []
     result = generate(progress=states.append)
     assert result.document == expected()
     assert fake_openai.calls == 1
@@ -256,7 +258,9 @@ def test_the_system_prompt_of_each_stage_is_its_versioned_prompt_file(fake_opena
     generate()
     first = fake_openai.requests_for(stage)[0].messages[0]
     assert first["role"] == "system"
-    assert first["content"] == (PROMPTS / prompt).read_text(encoding="utf-8")
+    # The file with its $LIMIT placeholders filled in from stories.limits.
+    assert first["content"] == prompt_text(PROMPTS / prompt)
+    assert "$" not in first["content"]
     assert PROMPT_VERSION == "story-map-v2"
 
 

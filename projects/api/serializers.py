@@ -1,7 +1,10 @@
 """Projects as JSON: what the API answers and what it accepts."""
 
+from typing import Any
+
 from rest_framework import serializers
 
+from projects.limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX
 from projects.models import Project
 
 
@@ -14,7 +17,7 @@ class StringField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class ProjectSummarySerializer(serializers.ModelSerializer):
+class ProjectSummarySerializer(serializers.ModelSerializer[Project]):
     """A project without its counts: the header of a story map."""
 
     class Meta:
@@ -35,10 +38,8 @@ class ProjectSerializer(ProjectSummarySerializer):
         read_only_fields = fields
 
 
-class ProjectWriteSerializer(serializers.Serializer):
+class ProjectWriteSerializer(serializers.Serializer[Any]):
     """Create (name required) or, with partial=True, change a project."""
 
-    name = StringField(max_length=Project._meta.get_field("name").max_length)
-    description = StringField(
-        max_length=Project._meta.get_field("description").max_length, allow_blank=True, required=False
-    )
+    name = StringField(max_length=PROJECT_NAME_MAX)
+    description = StringField(max_length=PROJECT_DESCRIPTION_MAX, allow_blank=True, required=False)

@@ -3,11 +3,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.types import AuthenticatedRequest
 from projects import services
 from projects.access import project_get_for_user
 from projects.models import Project
@@ -21,15 +21,15 @@ def _with_counts(user: User, project: Project) -> Project:
     return project_list_for_user(user=user).get(pk=project.pk)
 
 
-class ProjectListView(GenericAPIView):
+class ProjectListView(GenericAPIView[Project]):
     @extend_schema(responses=ProjectSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         """The user's projects, the most recently changed first."""
         page = self.paginate_queryset(project_list_for_user(user=request.user))
         return self.get_paginated_response(ProjectSerializer(page, many=True).data)
 
     @extend_schema(request=ProjectWriteSerializer, responses={201: ProjectSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = ProjectWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         project = services.project_create(owner=request.user, **serializer.validated_data)
@@ -38,12 +38,12 @@ class ProjectListView(GenericAPIView):
 
 class ProjectDetailView(APIView):
     @extend_schema(responses=ProjectSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=pk)
         return Response(ProjectSerializer(_with_counts(request.user, project)).data)
 
     @extend_schema(request=ProjectWriteSerializer(partial=True), responses=ProjectSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=pk)
         serializer = ProjectWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -51,7 +51,7 @@ class ProjectDetailView(APIView):
         return Response(ProjectSerializer(_with_counts(request.user, project)).data)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the project with its whole map."""
         project = project_get_for_user(user=request.user, project_id=pk)
         services.project_delete(project=project)

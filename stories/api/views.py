@@ -9,7 +9,7 @@ against the per-user "story-write" rate limit. A whole map is exported from
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.ratelimit import enforce_rate_limit
+from config.types import AuthenticatedRequest
 from projects.access import map_object_get_for_user, project_get_for_user
 from projects.api.serializers import ProjectSerializer
 from projects.models import Project
@@ -31,7 +32,7 @@ from stories.document import DocumentInvalid
 from stories.exports import EPIC_LEVELS
 from stories.imports import MAX_IMPORT_BYTES, document_from_file
 from stories.models import Activity, MapMode, Persona, Release, Step, Story
-from stories.selectors import EXPORT_FORMATS, project_export, story_map_get
+from stories.selectors import EXPORT_FORMATS, project_export
 
 from .serializers import (
     ActivityCreateSerializer,
@@ -53,11 +54,12 @@ from .serializers import (
     StoryMoveSerializer,
     StorySerializer,
     StoryUpdateSerializer,
+    story_map_data,
 )
 
 
 def _parse(
-    serializer_class: type[serializers.Serializer], request: Request, *, project: Project, partial: bool = False
+    serializer_class: type[serializers.Serializer[Any]], request: Request, *, project: Project, partial: bool = False
 ) -> dict[str, Any]:
     """The request body validated by `serializer_class`, foreign ids resolved within `project` (400 otherwise)."""
     serializer = serializer_class(data=request.data, partial=partial, context={"project": project})
@@ -69,15 +71,23 @@ def _limit_story_writes(request: Request) -> None:
     enforce_rate_limit(request, limit="story-write", key="user")
 
 
+def _limit_map_writes(request: Request) -> None:
+    enforce_rate_limit(request, limit="map-write", key="user")
+
+
+def _limit_imports(request: Request) -> None:
+    enforce_rate_limit(request, limit="import", key="user")
+
+
 def _conflict(conflict: services.StoryConflict) -> Response:
     body = {"detail": str(conflict), "current": StorySerializer(conflict.story).data}
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
-class ProjectObjectListView(GenericAPIView):
+class ProjectObjectListView(GenericAPIView[Model]):
     """Lists one kind of map object of a project, a page at a time."""
 
-    def list_response(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
+    def list_response(self, queryset: QuerySet[Model], serializer_class: type[serializers.Serializer[Any]]) -> Response:
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -92,10 +102,10 @@ CONFLICT = {409: StoryConflictSerializer}
 @extend_schema(tags=["projects"])
 class StoryMapView(APIView):
     @extend_schema(responses=StoryMapSerializer)
-    def get(self, request: Request, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """The whole board in board order: personas, releases, and activities with their steps and stories."""
         project = project_get_for_user(user=request.user, project_id=project_id)
-        return Response(StoryMapSerializer(story_map_get(project=project)).data)
+        return Response(story_map_data(project=project))
 
 
 # --- Activities -------------------------------------------------------------------------
@@ -104,12 +114,13 @@ class StoryMapView(APIView):
 @extend_schema(tags=["activities"])
 class ActivityListView(ProjectObjectListView):
     @extend_schema(responses=ActivitySerializer(many=True))
-    def get(self, request: Request, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return self.list_response(Activity.objects.filter(project=project), ActivitySerializer)
 
     @extend_schema(request=ActivityCreateSerializer, responses={201: ActivitySerializer})
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(ActivityCreateSerializer, request, project=project)
         activity = services.activity_create(project=project, **data)
@@ -119,17 +130,17 @@ class ActivityListView(ProjectObjectListView):
 @extend_schema(tags=["activities"])
 class ActivityDetailView(APIView):
     @extend_schema(responses=ActivitySerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(ActivitySerializer(map_object_get_for_user(Activity, user=request.user, pk=pk)).data)
 
     @extend_schema(request=ActivityUpdateSerializer, responses=ActivitySerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         activity = map_object_get_for_user(Activity, user=request.user, pk=pk)
         data = _parse(ActivityUpdateSerializer, request, project=activity.project)
         return Response(ActivitySerializer(services.activity_update(activity=activity, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the activity with its steps and their stories."""
         services.activity_delete(activity=map_object_get_for_user(Activity, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -138,7 +149,7 @@ class ActivityDetailView(APIView):
 @extend_schema(tags=["activities"])
 class ActivityMoveView(APIView):
     @extend_schema(request=MoveSerializer, responses=ActivitySerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         activity = map_object_get_for_user(Activity, user=request.user, pk=pk)
         data = _parse(MoveSerializer, request, project=activity.project)
         return Response(ActivitySerializer(services.activity_move(activity=activity, **data)).data)
@@ -150,14 +161,15 @@ class ActivityMoveView(APIView):
 @extend_schema(tags=["steps"])
 class StepListView(ProjectObjectListView):
     @extend_schema(responses=StepSerializer(many=True))
-    def get(self, request: Request, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Every step of the project, left to right across the board."""
         project = project_get_for_user(user=request.user, project_id=project_id)
         steps = Step.objects.filter(project=project).order_by("activity__position", "activity_id", "position", "pk")
         return self.list_response(steps, StepSerializer)
 
     @extend_schema(request=StepCreateSerializer, responses={201: StepSerializer})
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(StepCreateSerializer, request, project=project)
         step = services.step_create(project=project, **data)
@@ -167,17 +179,17 @@ class StepListView(ProjectObjectListView):
 @extend_schema(tags=["steps"])
 class StepDetailView(APIView):
     @extend_schema(responses=StepSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(StepSerializer(map_object_get_for_user(Step, user=request.user, pk=pk)).data)
 
     @extend_schema(request=StepUpdateSerializer, responses=StepSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         step = map_object_get_for_user(Step, user=request.user, pk=pk)
         data = _parse(StepUpdateSerializer, request, project=step.project)
         return Response(StepSerializer(services.step_update(step=step, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the step with its stories."""
         services.step_delete(step=map_object_get_for_user(Step, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -186,7 +198,7 @@ class StepDetailView(APIView):
 @extend_schema(tags=["steps"])
 class StepMoveView(APIView):
     @extend_schema(request=StepMoveSerializer, responses=StepSerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Move the step within its activity, or to another activity of the project; its stories go with it."""
         step = map_object_get_for_user(Step, user=request.user, pk=pk)
         data = _parse(StepMoveSerializer, request, project=step.project)
@@ -199,12 +211,13 @@ class StepMoveView(APIView):
 @extend_schema(tags=["releases"])
 class ReleaseListView(ProjectObjectListView):
     @extend_schema(responses=ReleaseSerializer(many=True))
-    def get(self, request: Request, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return self.list_response(Release.objects.filter(project=project), ReleaseSerializer)
 
     @extend_schema(request=ReleaseCreateSerializer, responses={201: ReleaseSerializer})
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(ReleaseCreateSerializer, request, project=project)
         release = services.release_create(project=project, **data)
@@ -214,17 +227,17 @@ class ReleaseListView(ProjectObjectListView):
 @extend_schema(tags=["releases"])
 class ReleaseDetailView(APIView):
     @extend_schema(responses=ReleaseSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(ReleaseSerializer(map_object_get_for_user(Release, user=request.user, pk=pk)).data)
 
     @extend_schema(request=ReleaseUpdateSerializer, responses=ReleaseSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         release = map_object_get_for_user(Release, user=request.user, pk=pk)
         data = _parse(ReleaseUpdateSerializer, request, project=release.project)
         return Response(ReleaseSerializer(services.release_update(release=release, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the release; its stories move to the end of their steps' Unplanned cells."""
         services.release_delete(release=map_object_get_for_user(Release, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -233,7 +246,7 @@ class ReleaseDetailView(APIView):
 @extend_schema(tags=["releases"])
 class ReleaseMoveView(APIView):
     @extend_schema(request=MoveSerializer, responses=ReleaseSerializer)
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         release = map_object_get_for_user(Release, user=request.user, pk=pk)
         data = _parse(MoveSerializer, request, project=release.project)
         return Response(ReleaseSerializer(services.release_move(release=release, **data)).data)
@@ -245,12 +258,13 @@ class ReleaseMoveView(APIView):
 @extend_schema(tags=["personas"])
 class PersonaListView(ProjectObjectListView):
     @extend_schema(responses=PersonaSerializer(many=True))
-    def get(self, request: Request, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return self.list_response(Persona.objects.filter(project=project), PersonaSerializer)
 
     @extend_schema(request=PersonaWriteSerializer, responses={201: PersonaSerializer})
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(PersonaWriteSerializer, request, project=project)
         persona = services.persona_create(project=project, **data)
@@ -260,17 +274,17 @@ class PersonaListView(ProjectObjectListView):
 @extend_schema(tags=["personas"])
 class PersonaDetailView(APIView):
     @extend_schema(responses=PersonaSerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(PersonaSerializer(map_object_get_for_user(Persona, user=request.user, pk=pk)).data)
 
     @extend_schema(request=PersonaWriteSerializer(partial=True), responses=PersonaSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         persona = map_object_get_for_user(Persona, user=request.user, pk=pk)
         data = _parse(PersonaWriteSerializer, request, project=persona.project, partial=True)
         return Response(PersonaSerializer(services.persona_update(persona=persona, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the persona; its stories keep their place, without a persona."""
         services.persona_delete(persona=map_object_get_for_user(Persona, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -282,7 +296,7 @@ class PersonaDetailView(APIView):
 @extend_schema(tags=["stories"])
 class StoryListView(ProjectObjectListView):
     @extend_schema(responses=StorySerializer(many=True))
-    def get(self, request: Request, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Every story of the project in board order: column by column, each column release by release."""
         project = project_get_for_user(user=request.user, project_id=project_id)
         stories = Story.objects.filter(project=project).order_by(
@@ -298,7 +312,7 @@ class StoryListView(ProjectObjectListView):
         return self.list_response(stories, StorySerializer)
 
     @extend_schema(request=StoryCreateSerializer, responses={201: StorySerializer})
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Add a story to the cell of a step by a release (Unplanned when none)."""
         _limit_story_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
@@ -310,11 +324,11 @@ class StoryListView(ProjectObjectListView):
 @extend_schema(tags=["stories"])
 class StoryDetailView(APIView):
     @extend_schema(responses=StorySerializer)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(StorySerializer(map_object_get_for_user(Story, user=request.user, pk=pk)).data)
 
     @extend_schema(request=StoryUpdateSerializer, responses={200: StorySerializer, **CONFLICT})
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Change a story. With "version", refused (409, with the story as it is now) if it changed since."""
         _limit_story_writes(request)
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
@@ -326,7 +340,7 @@ class StoryDetailView(APIView):
         return Response(StorySerializer(story).data)
 
     @extend_schema(responses=NO_CONTENT)
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         _limit_story_writes(request)
         services.story_delete(story=map_object_get_for_user(Story, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -335,7 +349,7 @@ class StoryDetailView(APIView):
 @extend_schema(tags=["stories"])
 class StoryMoveView(APIView):
     @extend_schema(request=StoryMoveSerializer, responses={200: StorySerializer, **CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Move a story to a place in the cell of a step by a release (null = Unplanned)."""
         _limit_story_writes(request)
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
@@ -358,7 +372,7 @@ class ExportView(APIView):
         ],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str, (200, "text/markdown"): str},
     )
-    def get(self, request: Request, project_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> HttpResponse:
         """The map as a story map document (json), a Jira-ready CSV (csv) or a Markdown outline (md)."""
         project = project_get_for_user(user=request.user, project_id=project_id)
         export_format = request.query_params.get("format", "json")
@@ -378,7 +392,7 @@ class ExportView(APIView):
         return response
 
 
-def uploaded_file(request) -> tuple[bytes, str, str]:
+def uploaded_file(request: Request) -> tuple[bytes, str, str]:
     """(content, file name, content type) of an import: the request body, or a multipart field named "file"."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_BYTES + 64 * 1024:
         raise DocumentInvalid(["The file is larger than 5 MB, the most that can be imported."])
@@ -393,7 +407,7 @@ def uploaded_file(request) -> tuple[bytes, str, str]:
 
 
 def problems_response(error: DocumentInvalid) -> Response:
-    body = {"detail": "The file was not imported; nothing was changed.", "problems": error.problems}
+    body: dict[str, Any] = {"detail": "The file was not imported; nothing was changed.", "problems": error.problems}
     if error.total > len(error.problems):
         body["detail"] += f" The first {len(error.problems)} of {error.total} problems are listed."
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
@@ -415,16 +429,17 @@ class ProjectImportView(APIView):
         parameters=[OpenApiParameter("name", str, description="The new project's name")],
         responses={201: ProjectSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         """A new project from a story map document (JSON), a spreadsheet CSV or Jira CSV."""
+        _limit_imports(request)
         try:
             content, filename, content_type = uploaded_file(request)
             document = document_from_file(content, filename=filename, content_type=content_type)
+            project = services.project_import(
+                owner=request.user, document=document, name=request.query_params.get("name", ""), filename=filename
+            )
         except DocumentInvalid as error:
             return problems_response(error)
-        project = services.project_import(
-            owner=request.user, document=document, name=request.query_params.get("name", ""), filename=filename
-        )
         project = project_list_for_user(user=request.user).get(pk=project.pk)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
@@ -438,14 +453,16 @@ class MapImportView(APIView):
         parameters=[OpenApiParameter("mode", str, enum=MapMode.values, default=MapMode.REPLACE.value)],
         responses={201: ProjectSerializer},
     )
-    def post(self, request: Request, project_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Import into this project: replace its map (kept under Earlier maps) or append to it."""
         project = project_get_for_user(user=request.user, project_id=project_id)
+        _limit_imports(request)
+        mode = request.query_params.get("mode", MapMode.REPLACE)
         try:
             content, filename, content_type = uploaded_file(request)
             document = document_from_file(content, filename=filename, content_type=content_type)
+            services.map_import(project=project, document=document, mode=mode)
         except DocumentInvalid as error:
             return problems_response(error)
-        services.map_import(project=project, document=document, mode=request.query_params.get("mode", MapMode.REPLACE))
         project = project_list_for_user(user=request.user).get(pk=project.pk)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)

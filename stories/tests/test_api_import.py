@@ -229,7 +229,8 @@ def test_importing_with_append_adds_the_activities_after_the_existing_ones(owner
         assert positions == list(range(len(positions))), activity.title
     for step in Step.objects.filter(project=target):
         for release_id in {story.release_id for story in Story.objects.filter(step=step)}:
-            positions = list(Story.objects.filter(step=step, release_id=release_id).values_list("position", flat=True))
+            cell = Story.objects.filter(step=step, release_id=release_id)  # type: ignore[misc]  # None: IS NULL
+            positions = list(cell.values_list("position", flat=True))
             assert positions == list(range(len(positions))), step.title
     assert not MapSnapshot.objects.filter(project=target).exists()
 
@@ -465,7 +466,7 @@ def test_the_jira_csv_with_steps_as_epics_imports_back_a_step_per_activity(owner
 
 # --- Broken files --------------------------------------------------------------------------------
 
-BAD_FILES = {
+BAD_FILES: dict[str, tuple[bytes | str, str, str]] = {
     "not-utf8": ("Activity,Step,Story\nCafé,Order,Pay\n".encode("latin-1"), "text/csv", "UTF-8"),
     "missing-columns": (b"Activity,Title\nBrowse,Find\n", "text/csv", "Missing columns: Step, Story."),
     "invalid-json": (b'{\n  "title": "Map",\n  "activities": [\n}\n', "application/json", "Line 4, column 1: "),

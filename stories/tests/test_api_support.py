@@ -92,7 +92,7 @@ def snapshot() -> dict[str, list[dict]]:
     """Every project and map row, as values: equal snapshots mean nothing changed."""
     models = {"project": Project, "activity": Activity, "step": Step, "release": Release}
     models |= {"persona": Persona, "story": Story}
-    return {name: list(model.objects.order_by("pk").values()) for name, model in models.items()}
+    return {name: list(model._default_manager.order_by("pk").values()) for name, model in models.items()}
 
 
 def positions(queryset: QuerySet) -> list[int]:

@@ -4,7 +4,7 @@ import pytest
 
 from projects.services import project_create
 from stories import services
-from stories.document import IMPORTED_LIMITS, document_parse
+from stories.document import IMPORTED_LIMITS, MapDocument, document_parse
 from stories.models import Activity, MapSnapshot, Release, Story
 from stories.selectors import document_from_map
 from stories.tests.factories import assert_positions_gapless, board_of, vet_clinic_map
@@ -22,7 +22,7 @@ def story(title: str, release: str | None = None) -> dict:
     return {"title": title, "release": release}
 
 
-def appended(activities: list[dict]) -> dict:
+def appended(activities: list[dict]) -> MapDocument:
     return document_parse({"releases": [{"name": "MVP"}], "activities": activities}, limits=IMPORTED_LIMITS)
 
 
@@ -112,7 +112,7 @@ def test_a_restore_keeps_what_was_done(project):
 # --- Bulk writes ---------------------------------------------------------------------------------
 
 
-def many_stories(count: int) -> dict:
+def many_stories(count: int) -> MapDocument:
     return appended(
         [
             {

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from stories.document import DocumentInvalid
+from stories.document import DocumentInvalid, MapDocument, StoryDoc
 from stories.imports import MAX_IMPORT_BYTES, document_from_file
 
 HEADER = "Activity,Step,Story,Description,Release,Priority,Estimate\n"
 
 
-def read_csv(text: str) -> dict:
+def read_csv(text: str) -> MapDocument:
     return document_from_file(text.encode("utf-8"), filename="map.csv", content_type="text/csv")
 
 
@@ -22,7 +22,7 @@ def problems_of(content: bytes | str, **kwargs) -> list[str]:
     return caught.value.problems
 
 
-def outline(document: dict) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+def outline(document: MapDocument) -> list[tuple[str, list[tuple[str, list[str]]]]]:
     """Activities, their steps and the steps' story titles, in board order."""
     return [
         (
@@ -33,7 +33,7 @@ def outline(document: dict) -> list[tuple[str, list[tuple[str, list[str]]]]]:
     ]
 
 
-def stories(document: dict) -> dict[str, dict]:
+def stories(document: MapDocument) -> dict[str, StoryDoc]:
     return {
         story["title"]: story
         for activity in document["activities"]

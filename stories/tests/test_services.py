@@ -19,7 +19,7 @@ def assert_gapless(project) -> None:
     ]
     for activity in Activity.objects.filter(project=project):
         groups.append(list(activity.steps.values_list("position", flat=True)))
-    cells = {}
+    cells: dict[tuple[int, int | None], list[int]] = {}
     for story in Story.objects.filter(project=project):
         cells.setdefault((story.step_id, story.release_id), []).append(story.position)
     groups.extend(cells.values())
@@ -71,12 +71,12 @@ def test_positions_stay_gapless_through_random_writes(owner):
             )
         assert_gapless(project)
 
-    release = Release.objects.filter(project=project).first()
+    release = Release.objects.filter(project=project)[0]
     services.release_delete(release=release)
     assert_gapless(project)
-    services.step_delete(step=Step.objects.filter(project=project).first())
+    services.step_delete(step=Step.objects.filter(project=project)[0])
     assert_gapless(project)
-    services.activity_delete(activity=Activity.objects.filter(project=project).first())
+    services.activity_delete(activity=Activity.objects.filter(project=project)[0])
     assert_gapless(project)
 
 

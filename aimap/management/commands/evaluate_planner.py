@@ -2,9 +2,11 @@
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aimap.quality import evaluate, format_report, report_data, samples
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
         "(padding, repetition, article collisions, invented personas, QUS checks, MVP coverage) and how long it took."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="Print the report as JSON instead of a table."
         )
@@ -31,7 +33,13 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, as_json: bool, file: Path | None, markdown: Path | None, sample: list[str], **options
+        self,
+        *args: Any,
+        as_json: bool,
+        file: Path | None,
+        markdown: Path | None,
+        sample: list[str],
+        **options: Any,
     ) -> None:
         descriptions = samples()
         if file is not None:
@@ -67,7 +75,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write("\nPlanner time per map: no map was planned.")
 
-    def _write_markdown(self, folder: Path, names: list[str], descriptions: dict[str, str], plan_map) -> None:
+    def _write_markdown(
+        self, folder: Path, names: list[str], descriptions: dict[str, str], plan_map: Callable[[str], dict[str, Any]]
+    ) -> None:
+        from stories.document import MapDocument
         from stories.exports import document_to_markdown
 
         unknown = sorted(set(names) - set(descriptions))
@@ -76,5 +87,7 @@ class Command(BaseCommand):
         folder.mkdir(parents=True, exist_ok=True)
         for name in names:
             path = folder / f"{name}.md"
-            path.write_text(document_to_markdown(plan_map(descriptions[name])), encoding="utf-8")
+            # The planner writes every field of a document; the figures show its words as they come.
+            document = cast(MapDocument, plan_map(descriptions[name]))
+            path.write_text(document_to_markdown(document), encoding="utf-8")
             self.stderr.write(f"Wrote {path}")

@@ -1,7 +1,8 @@
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aimap.providers import ProviderError, get_provider
 
@@ -9,12 +10,12 @@ from aimap.providers import ProviderError, get_provider
 class Command(BaseCommand):
     help = "Draft a story map document from a product description, for scripts and for trying a provider."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--description", required=True, help="The product, in plain words.")
         parser.add_argument("--provider", choices=["offline", "openai"], help="Defaults to AI_PROVIDER.")
         parser.add_argument("--out", type=Path, help="Write the document here instead of to standard output.")
 
-    def handle(self, *args, description: str, provider: str | None, out: Path | None, **options) -> None:
+    def handle(self, *args: Any, description: str, provider: str | None, out: Path | None, **options: Any) -> None:
         if not description.strip():
             raise CommandError("--description is empty: describe the product in a few sentences.")
         try:
