@@ -13,6 +13,9 @@ class Project(models.Model):
         blank=True,
         help_text="The product's vision: who it is for and what they do with it.",
     )
+    # Raised by every write to the project's map (`project_lock`): readers that
+    # keep an answer per map (the map endpoint) know at once whether it still holds.
+    map_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

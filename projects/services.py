@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 
 from accounts.models import User
@@ -38,7 +39,14 @@ def project_lock(project: Project) -> Project:
     The project as stored, or Http404 if it was deleted since the caller looked it up:
     pages and the API answer 404, as for a project that never was.
     """
-    try:
-        return Project.objects.select_for_update().get(pk=project.pk)
-    except Project.DoesNotExist:
-        raise Http404("No project with that id.") from None
+    # Every write to a map locks its project first, so this is where the map's
+    # version goes up. The UPDATE is also what holds the row (PostgreSQL) and
+    # the write lock (SQLite) until the transaction ends.
+    if not Project.objects.filter(pk=project.pk).update(map_version=F("map_version") + 1):
+        raise Http404("No project with that id.")
+    return Project.objects.get(pk=project.pk)
+
+
+def project_map_changed(*, project_id: int) -> None:
+    """Raise the map's version for a write that did not go through the services (the admin)."""
+    Project.objects.filter(pk=project_id).update(map_version=F("map_version") + 1)

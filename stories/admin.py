@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from projects.services import project_map_changed
+
 from .models import Activity, MapSnapshot, Persona, Release, Step, Story
 
 
@@ -11,6 +13,21 @@ class MapObjectAdmin[M: Model](admin.ModelAdmin[M]):
     list_select_related: ClassVar[tuple[str, ...]] = ("project",)
     list_filter: ClassVar[tuple[str, ...]] = ("project",)
     raw_id_fields: ClassVar[tuple[str, ...]] = ("project",)
+
+    # The admin writes rows directly, not through the services: tell the map it changed.
+    def save_model(self, request: HttpRequest, obj: M, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        project_map_changed(project_id=obj.project_id)  # type: ignore[attr-defined]
+
+    def delete_model(self, request: HttpRequest, obj: M) -> None:
+        super().delete_model(request, obj)
+        project_map_changed(project_id=obj.project_id)  # type: ignore[attr-defined]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        projects = set(queryset.values_list("project_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for project_id in projects:
+            project_map_changed(project_id=project_id)
 
 
 class StoryInline(admin.TabularInline[Story, Step]):

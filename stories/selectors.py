@@ -1,11 +1,9 @@
 """Reads of a story map, in board order and in a fixed number of queries; the map as a document and exports."""
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from projects.models import Project
@@ -115,35 +113,6 @@ def story_map_get(*, project: Project, backbone: Backbone | None = None) -> Stor
     return StoryMap(
         project=project, personas=personas, releases=releases, activities=activities, columns=columns, rows=rows
     )
-
-
-def story_map_fingerprint(*, project: Project, backbone: Backbone) -> str:
-    """A digest that changes whenever anything `story_map_get` would show of `project` changes; one query.
-
-    `backbone` (read just before, by `backbone_get`) is digested whole. The
-    stories are many, so they are summed instead: every write of a story's
-    content raises its version (the services' rule), creating or deleting one
-    changes the count and the ids, and the renumbering of the others after a
-    move, which leaves their versions alone, changes the position sums.
-    """
-    small = [
-        [(p.pk, p.name, p.description, p.goals, p.position) for p in backbone.personas],
-        [(r.pk, r.name, r.goal, r.position) for r in backbone.releases],
-        [(a.pk, a.title, a.description, a.position) for a in backbone.activities],
-        [(s.pk, s.activity_id, s.title, s.description, s.position) for s in backbone.steps],
-    ]
-    stories = Story.objects.filter(project=project).aggregate(
-        count=Count("pk"),
-        ids=Sum("pk"),
-        versions=Sum("version"),
-        places=Sum(F("pk") * (F("position") + 1)),
-        steps=Sum(F("pk") * F("step_id")),
-        releases=Sum(F("pk") * Coalesce("release_id", 0)),
-        personas=Sum(F("pk") * Coalesce("persona_id", 0)),
-    )
-    header = [project.pk, project.name, project.description, project.created, project.updated]
-    key = json.dumps([header, small, sorted(stories.items())], default=str, ensure_ascii=False)
-    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 def document_from_map(*, project: Project) -> MapDocument:

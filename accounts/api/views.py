@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import update_session_auth_hash
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -108,7 +108,16 @@ class MeView(APIView):
             user = services.user_update_profile(user=user, full_name=serializer.validated_data["full_name"])
         return Response(UserSerializer(user).data)
 
-    @extend_schema(request=PasswordSerializer, responses={204: None})
+    # OpenAPI 3.0 gives DELETE no request body, so the schema cannot show the
+    # password it needs; it says so, and documents the 400 that a missing one gets.
+    @extend_schema(
+        request=PasswordSerializer,
+        description='Deletes the account and everything in it. Send the password as the body: {"password": "…"}.',
+        responses={
+            204: None,
+            400: OpenApiResponse(description='The password is missing or wrong: {"password": ["…"]}.'),
+        },
+    )
     def delete(self, request: AuthenticatedRequest) -> Response:
         serializer = PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -64,3 +64,17 @@ def test_concurrent_increments_are_never_lost(database_cache):
     for worker in workers:
         worker.join()
     assert database_cache.get("concurrent") == threads * rounds
+
+
+@pytest.mark.django_db
+def test_add_of_a_key_already_there_is_a_read_not_a_write(database_cache):
+    from django.test.utils import CaptureQueriesContext
+
+    assert database_cache.add("window", 1, timeout=60) is True
+    with CaptureQueriesContext(connection) as queries:
+        assert database_cache.add("window", 5, timeout=60) is False
+    statements = " ".join(query["sql"].upper() for query in queries.captured_queries)
+    # On SQLite every write transaction queues for the database's one write lock.
+    assert "INSERT" not in statements and "UPDATE" not in statements and "DELETE" not in statements
+    assert database_cache.get("window") == 1
+    assert database_cache.incr("window") == 2

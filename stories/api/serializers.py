@@ -9,18 +9,20 @@ an id of another project, of another user's project or of nothing at all is
 "does not exist", a 400 naming the field.
 """
 
+import json
 import threading
 from collections import OrderedDict
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from projects.api.serializers import ProjectSummarySerializer, StringField
 from projects.models import Project
 from stories.limits import CRITERIA_MAX, CRITERION_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX
 from stories.models import Activity, Persona, Release, Step, Story
-from stories.selectors import backbone_get, story_map_fingerprint, story_map_get
+from stories.selectors import story_map_get
 
 INT_MAX = 2_147_483_647  # the largest value a PositiveIntegerField holds on every database
 
@@ -236,30 +238,43 @@ def _map_step(step: Step) -> dict[str, Any]:
 # cache with its past versions; a map of 1,000 stories weighs a few MB, and
 # the project read longest ago goes first.
 MAP_CACHE_SIZE = 16
-_map_cache: OrderedDict[int, tuple[str, dict[str, Any]]] = OrderedDict()
+# Per project: the version of the map it holds and the map endpoint's answer, rendered.
+_map_cache: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
 _map_cache_lock = threading.Lock()
 
 
-def story_map_data(*, project: Project) -> dict[str, Any]:
-    """What the map endpoint answers for `project`: `StoryMapSerializer` over `story_map_get`, read once per version.
+def story_map_json(*, project: Project) -> tuple[bytes, str]:
+    """The map endpoint's answer for `project`, rendered as JSON, and its ETag.
 
-    Callers must not change the dict: it is shared by the requests that follow.
+    Kept per process under the project's `map_version`, which every write to the
+    map raises (`project_lock`): an unchanged map costs no query beyond the
+    project the caller already read, and no rendering, which for a 1,000-story
+    map costs more than everything else the request does.
     """
-    backbone = backbone_get(project=project)
-    fingerprint = story_map_fingerprint(project=project, backbone=backbone)
+    # With its creation time: SQLite may give a deleted project's id to a new one.
+    version = f"{project.pk}-{project.created.timestamp():.6f}-{project.map_version}"
+    etag = version
     with _map_cache_lock:
         cached = _map_cache.get(project.pk)
-        if cached is not None and cached[0] == fingerprint:
+        if cached is not None and cached[0] == version:
             _map_cache.move_to_end(project.pk)
-            return cached[1]
-    story_map = story_map_get(project=project, backbone=backbone)
-    # A plain dict: `.data` would keep the serializer, and with it every model object of the map, alive.
-    data = StoryMapSerializer().to_representation(story_map)
+            return cached[1], etag
+    story_map = story_map_get(project=project)
+    # Plain dicts: `.data` would keep the serializer, and with it every model object of the map, alive.
+    body = JSONRenderer().render(StoryMapSerializer().to_representation(story_map))
     with _map_cache_lock:
-        _map_cache[project.pk] = (fingerprint, data)
+        # A write may have committed while the map was read: the answer is then newer
+        # than `version`, and the next reader, seeing the new version, reads again.
+        _map_cache[project.pk] = (version, body)
         _map_cache.move_to_end(project.pk)
         while len(_map_cache) > MAP_CACHE_SIZE:
             _map_cache.popitem(last=False)
+    return body, etag
+
+
+def story_map_data(*, project: Project) -> dict[str, Any]:
+    """What the map endpoint answers for `project`, as data."""
+    data: dict[str, Any] = json.loads(story_map_json(project=project)[0])
     return data
 
 

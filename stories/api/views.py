@@ -54,7 +54,7 @@ from .serializers import (
     StoryMoveSerializer,
     StorySerializer,
     StoryUpdateSerializer,
-    story_map_data,
+    story_map_json,
 )
 
 
@@ -102,10 +102,15 @@ CONFLICT = {409: StoryConflictSerializer}
 @extend_schema(tags=["projects"])
 class StoryMapView(APIView):
     @extend_schema(responses=StoryMapSerializer)
-    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, project_id: int) -> HttpResponse:
         """The whole board in board order: personas, releases, and activities with their steps and stories."""
         project = project_get_for_user(user=request.user, project_id=project_id)
-        return Response(story_map_data(project=project))
+        body, version = story_map_json(project=project)
+        etag = f'"{version}"'
+        # A client that still holds this version of the map gets 304 and no body.
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            return HttpResponse(status=304, headers={"ETag": etag})
+        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
 
 
 # --- Activities -------------------------------------------------------------------------

@@ -194,3 +194,20 @@ def test_a_map_written_to_all_day_keeps_one_cached_version(owner_api, owner):
 
     # Past versions can never be asked for again: keeping them would grow each worker's memory with every write.
     assert list(serializers._map_cache) == [board.project.pk]
+
+
+def test_a_client_holding_the_current_map_gets_304_until_it_changes(owner_api, owner):
+    board = build_board(owner)
+    first = owner_api.get(map_url(board.project.pk))
+    etag = first.headers["ETag"]
+    assert first["Content-Type"] == "application/json"
+
+    unchanged = owner_api.get(map_url(board.project.pk), headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+
+    write_story_title(board)
+    changed = owner_api.get(map_url(board.project.pk), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert "Search by any word" in changed.content.decode()
