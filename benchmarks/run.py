@@ -646,9 +646,9 @@ def render(settings: Settings, results: Results) -> str:
     )
     lines += [
         "",
-        "The map endpoint keeps each map's answer per process under a fingerprint of the map "
-        "(`stories.api.serializers.story_map_data`): the first request reads and serialises the whole map, "
-        "the next ones only check the fingerprint, unless the map changed.",
+        "The map endpoint keeps each map's rendered answer per process under the project's `map_version`, "
+        "which every write to the map raises (`stories.api.serializers.story_map_json`): the first request "
+        "reads and renders the whole map, the next ones send the same bytes, unless the map changed.",
     ]
     lines += [
         "",

@@ -12,9 +12,11 @@ an id of another project, of another user's project or of nothing at all is
 import json
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
+from django.utils.text import compress_string
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -238,12 +240,22 @@ def _map_step(step: Step) -> dict[str, Any]:
 # cache with its past versions; a map of 1,000 stories weighs a few MB, and
 # the project read longest ago goes first.
 MAP_CACHE_SIZE = 16
-# Per project: the version of the map it holds and the map endpoint's answer, rendered.
-_map_cache: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+# Per project: the version of the map it holds and the map endpoint's answer,
+# rendered, plain and gzipped.
+_map_cache: OrderedDict[int, tuple[str, RenderedMap]] = OrderedDict()
 _map_cache_lock = threading.Lock()
 
 
-def story_map_json(*, project: Project) -> tuple[bytes, str]:
+def story_map_json(*, project: Project) -> RenderedMap:
     """The map endpoint's answer for `project`, rendered as JSON, and its ETag.
 
     Kept per process under the project's `map_version`, which every write to the
@@ -258,23 +270,25 @@ def story_map_json(*, project: Project) -> tuple[bytes, str]:
         cached = _map_cache.get(project.pk)
         if cached is not None and cached[0] == version:
             _map_cache.move_to_end(project.pk)
-            return cached[1], etag
+            return cached[1]
     story_map = story_map_get(project=project)
     # Plain dicts: `.data` would keep the serializer, and with it every model object of the map, alive.
     body = JSONRenderer().render(StoryMapSerializer().to_representation(story_map))
+    # A 1,000-story map is about 330 KB of JSON and about a tenth of that gzipped.
+    rendered = RenderedMap(body=body, gzipped=compress_string(body), etag=etag)
     with _map_cache_lock:
         # A write may have committed while the map was read: the answer is then newer
         # than `version`, and the next reader, seeing the new version, reads again.
-        _map_cache[project.pk] = (version, body)
+        _map_cache[project.pk] = (version, rendered)
         _map_cache.move_to_end(project.pk)
         while len(_map_cache) > MAP_CACHE_SIZE:
             _map_cache.popitem(last=False)
-    return body, etag
+    return rendered
 
 
 def story_map_data(*, project: Project) -> dict[str, Any]:
     """What the map endpoint answers for `project`, as data."""
-    data: dict[str, Any] = json.loads(story_map_json(project=project)[0])
+    data: dict[str, Any] = json.loads(story_map_json(project=project).body)
     return data
 
 

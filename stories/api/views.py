@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import F, Model, QuerySet
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip as ACCEPTS_GZIP
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -105,12 +106,17 @@ class StoryMapView(APIView):
     def get(self, request: AuthenticatedRequest, project_id: int) -> HttpResponse:
         """The whole board in board order: personas, releases, and activities with their steps and stories."""
         project = project_get_for_user(user=request.user, project_id=project_id)
-        body, version = story_map_json(project=project)
-        etag = f'"{version}"'
+        rendered = story_map_json(project=project)
+        etag = f'"{rendered.etag}"'
+        headers = {"ETag": etag, "Vary": "Accept-Encoding"}
         # A client that still holds this version of the map gets 304 and no body.
         if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            return HttpResponse(status=304, headers={"ETag": etag})
-        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+            return HttpResponse(status=304, headers=headers)
+        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+            return HttpResponse(
+                rendered.gzipped, content_type="application/json", headers={**headers, "Content-Encoding": "gzip"}
+            )
+        return HttpResponse(rendered.body, content_type="application/json", headers=headers)
 
 
 # --- Activities -------------------------------------------------------------------------

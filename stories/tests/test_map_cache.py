@@ -1,7 +1,7 @@
 """The map endpoint's fast path: plain dicts, and a map read once per version of it.
 
 `StoryMapSerializer` builds its answer without nested serializers, and
-`story_map_data` keeps it per process under a fingerprint of the map. These
+`story_map_json` keeps it rendered per process under the project's map_version. These
 tests hold both to the slow, obvious answer: the nested serializers over a
 fresh `story_map_get`, after every kind of write the board and the API make.
 """
@@ -211,3 +211,17 @@ def test_a_client_holding_the_current_map_gets_304_until_it_changes(owner_api, o
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
     assert "Search by any word" in changed.content.decode()
+
+
+def test_a_client_that_takes_gzip_gets_the_same_map_gzipped(owner_api, owner):
+    import gzip
+    import json
+
+    board = build_board(owner)
+    plain = owner_api.get(map_url(board.project.pk))
+    zipped = owner_api.get(map_url(board.project.pk), headers={"Accept-Encoding": "gzip, br"})
+
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert json.loads(gzip.decompress(zipped.content)) == plain.json()
