@@ -26,7 +26,7 @@ endif
 
 help:
 	@echo "make run      serve Mapwright on http://$(HOST):$(PORT) (SQLite, no Redis, offline AI)"
-	@echo "make test     lint (ruff, bandit) and run the quick test suite"
+	@echo "make test     lint (ruff), type-check (mypy), bandit, then the quick test suite"
 	@echo "make test-all the same with the whole suite: browser, subprocess, fault and fuzz tests (what CI runs)"
 	@echo "make audit    check the pinned requirements for known vulnerabilities (pip-audit; needs its service online)"
 	@echo "make worker   run the background task worker (TASKS_BACKEND=database)"
