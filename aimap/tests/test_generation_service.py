@@ -1,5 +1,6 @@
 """Generating a map end to end: the request, the background run, the cache, and what it does to the map."""
 
+import datetime
 import json
 import threading
 import uuid
@@ -258,9 +259,9 @@ def seconds_left_in_cache(key: str) -> float:
         cursor.execute("SELECT expires FROM mapwright_cache WHERE cache_key = %s", [cache.make_and_validate_key(key)])
         (expires,) = cursor.fetchone()
     if isinstance(expires, str):  # SQLite hands the column back as text
-        expires = timezone.datetime.fromisoformat(expires)
+        expires = datetime.datetime.fromisoformat(expires)
     if timezone.is_naive(expires):
-        expires = timezone.make_aware(expires, timezone.UTC)
+        expires = timezone.make_aware(expires, datetime.UTC)
     return (expires - timezone.now()).total_seconds()
 
 
