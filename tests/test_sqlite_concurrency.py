@@ -2,8 +2,8 @@
 
 Twenty people write stories over the API while three people import the largest maps
 the caps allow: nothing fails (no 500, no "database is locked"), and one more person's
-writes during the imports each finish in under a second. The same with the file named
-by DATABASE_URL=sqlite:///…, which once lost the SQLite options.
+writes during the imports stay quick (about 0.3 s at worst on a quiet machine). The same
+with the file named by DATABASE_URL=sqlite:///…, which once lost the SQLite options.
 """
 
 import json
@@ -28,7 +28,13 @@ pytestmark = pytest.mark.slow
 WRITERS = 20
 IMPORTS = 3
 ROUNDS = 3  # each writer's create, move and edit, this many times
-WRITE_DEADLINE = 1.0  # seconds another person's write may take while the imports run
+# Another person's writes while three capped imports run. On a quiet 2-core machine the
+# slowest takes about 0.3 s (one import's write transaction, then its own); with the
+# CPU saturated by other work it has reached 1.5 s. Before the imports were made short
+# and took turns, one waited 13.5 s. The bound is set for a loaded CI machine; the
+# typical write must stay fast.
+WRITE_DEADLINE = 2.5
+TYPICAL_WRITE = 0.25
 
 SEED = """
 import json, django
@@ -171,7 +177,7 @@ def failures(outcomes: list[Outcome], expected: set[int]) -> list[Outcome]:
     return [o for o in outcomes if o.status not in expected or "database is locked" in o.body]
 
 
-def test_writers_and_large_imports_at_once_all_succeed_and_others_wait_under_a_second(server: Server):
+def test_writers_and_large_imports_at_once_all_succeed_and_others_stay_quick(server: Server):
     content = largest_document()
     writers = server.people[:WRITERS]
     importers = server.people[WRITERS : WRITERS + IMPORTS]
@@ -216,3 +222,4 @@ def test_writers_and_large_imports_at_once_all_succeed_and_others_wait_under_a_s
     )
     assert len(latencies) >= 3, "the bystander's edits should have overlapped the imports"
     assert latencies[-1] < WRITE_DEADLINE
+    assert latencies[len(latencies) // 2] < TYPICAL_WRITE
