@@ -40,12 +40,19 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_redis_cache() -> None:
-    # The database cache lives in the test database and is rolled back with
-    # it; Redis outlives a test, so counters and cached answers are cleared.
-    if settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
-        from django.core.cache import cache
+def _fresh_redis_cache(request: pytest.FixtureRequest) -> None:
+    # The database cache lives in the test database and is rolled back with it, except in
+    # transactional tests (browser tests, for one): their flush leaves the cache table,
+    # which is no model's, as it was. Redis outlives every test. Either way counters and
+    # cached answers are cleared, so that logging in a dozen times never trips a rate limit.
+    from django.core.cache import cache
 
+    if settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+        cache.clear()
+        return
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
         cache.clear()
 
 

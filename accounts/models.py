@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
 
+from stories.limits import BoardDensity
+
 from .addresses import normalise_email, validate_storable_email
 
 
@@ -63,6 +65,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Part of every session's auth hash and every JWT: replacing it ends all
     # sessions and tokens at once ("log out everywhere", password change).
     security_stamp = models.CharField(max_length=64, default=new_security_stamp, editable=False)
+    # How much of a map the board shows at once, the same on every map and device.
+    board_density = models.CharField(
+        max_length=16, choices=BoardDensity.choices, default=BoardDensity.COMFORTABLE, db_default="comfortable"
+    )
 
     objects = UserManager()
 

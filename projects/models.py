@@ -16,6 +16,9 @@ class Project(models.Model):
     # Raised by every write to the project's map (`project_lock`): readers that
     # keep an answer per map (the map endpoint) know at once whether it still holds.
     map_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
+    # The project's names for the colour labels ({"red": "Payments", …}); a colour not named here
+    # keeps its palette name (stories.limits.LabelColour).
+    label_names = models.JSONField(default=dict, db_default=models.Value({}, models.JSONField()), blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

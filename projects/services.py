@@ -1,31 +1,68 @@
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 
 from accounts.models import User
+from stories.labels import clean_label_names
+from stories.limits import LabelColour
 
 from .models import Project
 
 
 @transaction.atomic
-def project_create(*, owner: User, name: str, description: str = "") -> Project:
+def project_create(
+    *, owner: User, name: str, description: str = "", label_names: Mapping[str, str] | None = None
+) -> Project:
     project = Project(owner=owner, name=name.strip(), description=description.strip())
+    project.label_names = clean_label_names(dict(label_names or {}))
     project.full_clean()
     project.save()
     return project
 
 
 @transaction.atomic
-def project_update(*, project: Project, name: str | None = None, description: str | None = None) -> Project:
+def project_update(
+    *,
+    project: Project,
+    name: str | None = None,
+    description: str | None = None,
+    label_names: Mapping[str, str] | None = None,
+) -> Project:
+    """Change what is given; `label_names` names some colours or all (see project_labels_update)."""
     # Saving the caller's copy of a project deleted meanwhile would insert it again.
     project = project_lock(project)
     if name is not None:
         project.name = name.strip()
     if description is not None:
         project.description = description.strip()
+    if label_names is not None:
+        project.label_names = _label_names_after(project, label_names)
     project.full_clean()
     project.save()
     return project
+
+
+@transaction.atomic
+def project_labels_update(*, project: Project, names: Mapping[str, str]) -> Project:
+    """Rename some of the project's label colours, or all: an empty name gives a colour back its palette name.
+
+    Colours left out keep their names. The names are checked together with the ones
+    kept (ValidationError keyed `label_names`, naming the colour), under the project's
+    lock, so that two renamings at once cannot leave two colours with one name.
+    """
+    project = project_lock(project)
+    project.label_names = _label_names_after(project, names)
+    project.save(update_fields=["label_names", "updated"])
+    return project
+
+
+def _label_names_after(project: Project, names: Mapping[str, str]) -> dict[str, str]:
+    # As stored, less anything that is not a colour's name (the admin edits the JSON as it likes).
+    stored = project.label_names if isinstance(project.label_names, dict) else {}
+    kept = {key: value for key, value in stored.items() if key in LabelColour.values and isinstance(value, str)}
+    return clean_label_names({**kept, **names})
 
 
 @transaction.atomic

@@ -9,10 +9,12 @@ from django.views import View
 
 from accounts.forms import add_service_errors
 from config.types import AuthenticatedHttpRequest
+from stories.labels import colour_names
 
 from . import services
 from .access import project_get_for_user
-from .forms import ProjectForm
+from .forms import ProjectForm, ProjectLabelsForm
+from .models import Project
 from .selectors import project_list_for_user
 
 
@@ -55,6 +57,47 @@ class ProjectEditView(LoginRequiredMixin, View):
             return redirect("stories:board", project_id=project.pk)
         project.refresh_from_db()
         return render(request, self.template_name, {"project": project, "form": form}, status=400)
+
+
+class ProjectLabelsView(LoginRequiredMixin, View):
+    """Name the project's label colours. The board's Labels panel posts here and is sent back to the board,
+    problems and all, as messages; the page of its own (GET) shows its problems beside the form instead."""
+
+    template_name = "projects/labels.html"
+    # The page's form says so; the board's does not.
+    FROM_PAGE = "page"
+
+    def render_page(
+        self, request: AuthenticatedHttpRequest, project: Project, form: ProjectLabelsForm, status: int = 200
+    ) -> HttpResponse:
+        return render(request, self.template_name, {"project": project, "form": form}, status=status)
+
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return self.render_page(request, project, ProjectLabelsForm(names=colour_names(project)))
+
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        form = ProjectLabelsForm(request.POST, names=colour_names(project))
+        if form.is_valid():
+            try:
+                services.project_labels_update(project=project, names=form.names())
+            except ValidationError as error:
+                problems = error.message_dict.get("label_names", error.messages)
+                for problem in problems:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, "Label names saved.")
+                return redirect("stories:board", project_id=project.pk)
+        else:
+            problems = [
+                f"{form.fields[name].label}: {message}" for name, errors in form.errors.items() for message in errors
+            ]
+        if request.POST.get("from") == self.FROM_PAGE:
+            return self.render_page(request, project, form, status=400)
+        for problem in problems:
+            messages.error(request, f"Label names not saved. {problem}")
+        return redirect("stories:board", project_id=project.pk)
 
 
 class ProjectDeleteView(LoginRequiredMixin, View):

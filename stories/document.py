@@ -1,18 +1,28 @@
 """The story map document, version 1: the one JSON format for AI output, export and import.
 
     {"schema_version": 1, "title": str, "description": str,
+     "labels": [{"colour": "red" | "orange" | … | "grey", "name": str}] (optional),
      "personas": [{"name", "description", "goals": [str]}],
      "releases": [{"name", "goal"}],
      "activities": [{"title", "description", "steps": [{"title", "description", "stories": [
         {"title", "description", "acceptance_criteria": [str], "release": name | null,
          "priority": "must" | "should" | "could" | "wont" | null, "estimate": int | null,
-         "persona": name | null, "status": "todo" | "in_progress" | "done" (optional)}]}]}]}
+         "persona": name | null, "status": "todo" | "in_progress" | "done" (optional),
+         "labels": [name] (optional)}]}]}]}
 
 Order in each list is board order. Unknown fields are ignored, missing optional
 ones take their defaults (a story needs only a title), and a release or persona
 a story names without listing it is added. `document_parse` checks all of it,
 limits included, before anything is saved, and returns the document complete
 and normalised.
+
+Labels are written by name, for people: the top-level list names colours of the
+palette (stories.limits.LabelColour; a colour it leaves out keeps its palette
+name, "Red"), and a story's labels are names of those colours or of the
+annotations (Risky, Blocked, Unclear, Needs split), matched as
+stories.labels.normalised says, first against the document's own list. A name
+that is no label is a problem; the parsed story lists the names as the document
+calls them, once each, in palette order.
 """
 
 import re
@@ -21,7 +31,18 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from projects.limits import PROJECT_DESCRIPTION_MAX
 
-from .limits import CRITERIA_MAX, CRITERION_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX
+from .labels import PALETTE_NAMES, keys_for_names, label_name_problem, names_with_defaults, normalised
+from .limits import (
+    CRITERIA_MAX,
+    CRITERION_MAX,
+    ESTIMATE_MAX,
+    ESTIMATE_MIN,
+    LABEL_NAME_MAX,
+    LABELS_PER_STORY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    LabelColour,
+)
 from .models import Story
 
 SCHEMA_VERSION = 1
@@ -50,8 +71,9 @@ class StoryDoc(TypedDict):
     priority: str | None
     estimate: int | None
     persona: str | None
-    # document_parse always sets it; what a model writes (DOCUMENT_JSON_SCHEMA) leaves it out.
+    # document_parse always sets these; what a model writes (DOCUMENT_JSON_SCHEMA) leaves them out.
     status: NotRequired[str]
+    labels: NotRequired[list[str]]  # names, as the document's `labels` and the palette call them
 
 
 class StepDoc(TypedDict):
@@ -66,12 +88,19 @@ class ActivityDoc(TypedDict):
     steps: list[StepDoc]
 
 
+class LabelDoc(TypedDict):
+    colour: str  # a stories.limits.LabelColour value
+    name: str
+
+
 class MapDocument(TypedDict):
     """A story map document as document_parse returns it: complete and normalised."""
 
     schema_version: int
     title: str
     description: str
+    # The colours the map names, in palette order; document_parse always sets it, a model need not.
+    labels: NotRequired[list[LabelDoc]]
     personas: list[PersonaDoc]
     releases: list[ReleaseDoc]
     activities: list[ActivityDoc]
@@ -237,6 +266,50 @@ def _estimate(reader: _Reader, story: RawObject, where: str) -> int | None:
     return value
 
 
+def _labels(reader: _Reader, data: RawObject) -> tuple[list[LabelDoc], dict[str, str]]:
+    """The document's names for its colours, and every label key with the name the document calls it by."""
+    named: dict[str, str] = {}
+    for index, item in enumerate(reader.objects(data, "labels", "")):
+        where = f"labels[{index}]"
+        colour = item.get("colour")
+        colour = colour.strip().lower() if isinstance(colour, str) else None
+        if colour not in LabelColour.values:
+            reader.problem(f"{where}.colour", f"must be one of {', '.join(LabelColour.values)}")
+            continue
+        if colour in named:
+            reader.problem(f"{where}.colour", f"names {colour} a second time")
+            continue
+        name = " ".join(reader.text(item, "name", where, limit=LABEL_NAME_MAX, required=True).split())
+        if not name or len(name) > LABEL_NAME_MAX:
+            continue  # reported by reader.text
+        problem = label_name_problem(colour, name, named=named)
+        if problem:
+            reader.problem(f"{where}.name", problem)
+        elif normalised(name) != normalised(PALETTE_NAMES[colour]):
+            named[colour] = name
+    labels: list[LabelDoc] = [{"colour": key, "name": named[key]} for key in LabelColour.values if key in named]
+    return labels, names_with_defaults(named)
+
+
+def _story_labels(reader: _Reader, story: RawObject, where: str, names: dict[str, str]) -> list[str]:
+    value = story.get("labels")
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        reader.problem(f"{where}.labels", "must be a list of label names")
+        return []
+    if len(value) > LABELS_PER_STORY_MAX:
+        most = LABELS_PER_STORY_MAX
+        reader.problem(f"{where}.labels", f"has {len(value)} entries; a story has at most {most} labels")
+        return []
+    keys, unknown = keys_for_names([item for item in value if item.strip()], project_names=names)
+    for name in unknown:
+        shown = " ".join(name.split())
+        shown = shown if len(shown) <= LABEL_NAME_MAX else shown[:LABEL_NAME_MAX] + "…"
+        reader.problem(f"{where}.labels", f"no label called “{shown}”")
+    return [names[key] for key in keys]
+
+
 def document_parse(data: Any, *, limits: DocumentLimits) -> MapDocument:
     """The document complete and normalised, or DocumentInvalid listing (at most 20) problems."""
     if not isinstance(data, dict):
@@ -246,10 +319,12 @@ def document_parse(data: Any, *, limits: DocumentLimits) -> MapDocument:
     if version != SCHEMA_VERSION:
         reader.problem("schema_version", f"must be {SCHEMA_VERSION}")
 
+    labels, names = _labels(reader, data)
     document: MapDocument = {
         "schema_version": SCHEMA_VERSION,
         "title": reader.text(data, "title", "", limit=TITLE_MAX).strip(),
         "description": reader.text(data, "description", "", limit=PROJECT_DESCRIPTION_MAX),
+        "labels": labels,
         "personas": [],
         "releases": [],
         "activities": [],
@@ -291,7 +366,7 @@ def document_parse(data: Any, *, limits: DocumentLimits) -> MapDocument:
                     "title": reader.text(step, "title", step_where, limit=TITLE_MAX, required=True),
                     "description": reader.text(step, "description", step_where, limit=TEXT_MAX),
                     "stories": [
-                        _story(reader, story, f"{step_where}.stories[{t_index}]")
+                        _story(reader, story, f"{step_where}.stories[{t_index}]", names)
                         for t_index, story in enumerate(stories)
                     ],
                 }
@@ -318,7 +393,7 @@ def document_parse(data: Any, *, limits: DocumentLimits) -> MapDocument:
     return document
 
 
-def _story(reader: _Reader, story: RawObject, where: str) -> StoryDoc:
+def _story(reader: _Reader, story: RawObject, where: str, names: dict[str, str]) -> StoryDoc:
     return {
         "title": reader.text(story, "title", where, limit=TITLE_MAX, required=True),
         "description": reader.text(story, "description", where, limit=TEXT_MAX),
@@ -328,6 +403,7 @@ def _story(reader: _Reader, story: RawObject, where: str) -> StoryDoc:
         "estimate": _estimate(reader, story, where),
         "persona": reader.name_ref(story, "persona", where),
         "status": _status(reader, story, where),
+        "labels": _story_labels(reader, story, where, names),
     }
 
 
@@ -352,6 +428,21 @@ def _add_named_references(document: MapDocument, reader: _Reader) -> None:
                 if story["persona"] and story["persona"].lower() not in known_personas:
                     known_personas.add(story["persona"].lower())
                     document["personas"].append({"name": story["persona"], "description": "", "goals": []})
+
+
+def document_label_names(document: MapDocument) -> dict[str, str]:
+    """Every label key with the name `document` calls it by (its own names, else the palette's)."""
+    return names_with_defaults({item["colour"]: item["name"] for item in document.get("labels", [])})
+
+
+def label_docs(named: Any) -> list[LabelDoc]:
+    """A project's `label_names` as the document's `labels`: the colours it names, in palette order."""
+    names = names_with_defaults(named)
+    return [
+        {"colour": colour, "name": names[colour]}
+        for colour in LabelColour.values
+        if normalised(names[colour]) != normalised(PALETTE_NAMES[colour])
+    ]
 
 
 def document_counts(document: MapDocument) -> dict[str, int]:

@@ -1,4 +1,17 @@
-"""A story map document written out as Jira-ready CSV or as a Markdown outline."""
+"""A story map document written out as Jira-ready CSV or as a Markdown outline.
+
+The Jira CSV has one header row and these columns:
+
+    Issue ID, Issue Type, Summary, Description, Parent, Priority,
+    Labels (the step, or an epic's activity), Labels … (the story's labels, one a column),
+    Story Points, Fix Version, Status (To Do | In Progress | Done), Persona
+
+Jira's importer reads a repeated "Labels" column as several labels; there are
+as many as the most labelled story needs. Status maps onto Jira's Status field,
+Persona is a custom column (map it to a field of your own, or skip it).
+stories.imports reads the file back: exported, imported and exported again it
+gives the same CSV.
+"""
 
 import csv
 import io
@@ -7,7 +20,9 @@ from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
 from .document import MapDocument, StoryDoc
+from .limits import StoryStatus
 
+# The columns of a map whose stories carry no labels; each label a story has past that adds a "Labels" column.
 JIRA_COLUMNS = [
     "Issue ID",
     "Issue Type",
@@ -18,8 +33,16 @@ JIRA_COLUMNS = [
     "Labels",
     "Story Points",
     "Fix Version",
+    "Status",
+    "Persona",
 ]
 JIRA_PRIORITIES = {"must": "High", "should": "Medium", "could": "Low", "wont": "Lowest"}
+# Jira's own workflow, as its importer names the statuses.
+JIRA_STATUSES: dict[str, str] = {
+    StoryStatus.TODO.value: "To Do",
+    StoryStatus.IN_PROGRESS.value: "In Progress",
+    StoryStatus.DONE.value: "Done",
+}
 EPIC_LEVELS = ("activities", "steps")
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -50,6 +73,18 @@ def _label(text: str) -> str:
     return re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")[:255]
 
 
+def story_jira_labels(story: StoryDoc) -> list[str]:
+    """A story's labels as Jira labels, each once, sorted: the order cannot depend on the colours
+    a file is read back into, so a round trip gives the same cells."""
+    return sorted({label for label in (_label(name) for name in story.get("labels", [])) if label})
+
+
+def jira_header(label_columns: int) -> list[str]:
+    """The header for stories with at most `label_columns` labels."""
+    at = JIRA_COLUMNS.index("Labels") + 1
+    return [*JIRA_COLUMNS[:at], *["Labels"] * label_columns, *JIRA_COLUMNS[at:]]
+
+
 def _story_description(story: StoryDoc) -> str:
     parts = [story["description"]] if story["description"] else []
     if story["acceptance_criteria"]:
@@ -75,16 +110,23 @@ def document_to_jira_csv(document: MapDocument, *, epic_level: str = "activities
                 }
                 epics.append((label, [(step["title"], story) for story in step["stories"]]))
 
+    # By identity: two stories of a map may be equal.
+    story_labels = {id(story): story_jira_labels(story) for _, stories in epics for _, story in stories}
+    label_columns = max((len(labels) for labels in story_labels.values()), default=0)
     output = io.StringIO()
     writer = _SafeWriter(output)
-    writer.writerow(JIRA_COLUMNS)
+    writer.writerow(jira_header(label_columns))
     for index, (epic, _) in enumerate(epics, start=1):
         labels = _label(epic.get("activity", epic["title"]))
-        writer.writerow([f"E{index}", "Epic", epic["title"], epic["description"], "", "", labels, "", ""])
+        no_labels = [""] * label_columns
+        # An epic has no points, release, status or persona.
+        row = [f"E{index}", "Epic", epic["title"], epic["description"], "", "", labels, *no_labels]
+        writer.writerow([*row, "", "", "", ""])
     number = 0
     for index, (_, stories) in enumerate(epics, start=1):
         for step_title, story in stories:
             number += 1
+            labels_of_story = story_labels[id(story)]
             writer.writerow(
                 [
                     f"S{number}",
@@ -94,8 +136,12 @@ def document_to_jira_csv(document: MapDocument, *, epic_level: str = "activities
                     f"E{index}",
                     JIRA_PRIORITIES.get(story["priority"] or "", ""),
                     _label(step_title),
+                    *labels_of_story,
+                    *[""] * (label_columns - len(labels_of_story)),
                     "" if story["estimate"] is None else story["estimate"],
                     story["release"] or "",
+                    JIRA_STATUSES.get(story.get("status") or StoryStatus.TODO.value, ""),
+                    story["persona"] or "",
                 ]
             )
     return output.getvalue()
@@ -162,7 +208,10 @@ def _story_lines(story: StoryDoc) -> list[str]:
     estimate = story["estimate"]
     facts = [story["priority"], _count(estimate, "point", "points") if estimate is not None else None]
     facts += [story["release"] or "Unplanned", story["persona"]]
-    lines = [f"- **{_md(story['title'])}** ({', '.join(_md(str(fact)) for fact in facts if fact)})"]
+    line = f"- **{_md(story['title'])}** ({', '.join(_md(str(fact)) for fact in facts if fact)})"
+    if story.get("labels"):
+        line += f" — Labels: {', '.join(_md(name) for name in story.get('labels', []))}"
+    lines = [line]
     if story["description"]:
         lines.append(f"  {_md(story['description'])}")
     lines += [f"  - [ ] {_md(criterion)}" for criterion in story["acceptance_criteria"]]

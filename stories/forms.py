@@ -5,7 +5,18 @@ from django import forms
 from projects.limits import PROJECT_NAME_MAX
 from projects.models import Project
 
-from .limits import CRITERIA_MAX, CRITERION_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX, MapMode
+from .labels import PALETTE_NAMES, clean_label_keys, label_names
+from .limits import (
+    CRITERIA_MAX,
+    CRITERION_MAX,
+    ESTIMATE_MAX,
+    ESTIMATE_MIN,
+    TEXT_MAX,
+    TITLE_MAX,
+    Annotation,
+    LabelColour,
+    MapMode,
+)
 from .models import Persona, Release, Step, Story
 
 
@@ -80,7 +91,16 @@ class StoryForm(forms.Form):
     persona = forms.ModelChoiceField(queryset=Persona.objects.none(), required=False, empty_label="No persona")
     step = forms.ModelChoiceField(queryset=Step.objects.none(), empty_label=None)
     release = forms.ModelChoiceField(queryset=Release.objects.none(), required=False, empty_label="Unplanned")
+    # Two groups of checkboxes, one `labels` list for the service (see clean).
+    colour_labels = forms.MultipleChoiceField(
+        label="Labels", required=False, widget=forms.CheckboxSelectMultiple, choices=LabelColour.choices
+    )
+    annotations = forms.MultipleChoiceField(
+        label="Annotations", required=False, widget=forms.CheckboxSelectMultiple, choices=Annotation.choices
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    LABEL_FIELDS = ("colour_labels", "annotations")
 
     def __init__(self, *args: Any, project: Project | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,10 +109,19 @@ class StoryForm(forms.Form):
         step_field = cast(forms.ModelChoiceField[Step], self.fields["step"])
         release_field = cast(forms.ModelChoiceField[Release], self.fields["release"])
         persona_field.queryset = Persona.objects.filter(project=project)
-        step_field.queryset = Step.objects.filter(project=project).select_related("activity")
-        # Set on the instance, so called with the step alone (the stub types it as a method).
-        step_field.label_from_instance = lambda step: f"{step.activity.title} › {step.title}"  # type: ignore[assignment]  # noqa: RUF001
+        steps = Step.objects.filter(project=project).select_related("activity")
+        step_field.queryset = steps
+        # Grouped by activity, in board order: <optgroup label="Activity">. Only what the select shows;
+        # the queryset still decides what may be chosen.
+        groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+        for step in steps.order_by("activity__position", "activity_id", "position", "pk"):
+            groups.setdefault(step.activity_id, (step.activity.title, []))[1].append((step.pk, step.title))
+        step_field.choices = list(groups.values())
         release_field.queryset = Release.objects.filter(project=project)
+        self.label_names = label_names(project) if project is not None else dict(PALETTE_NAMES)
+        for name, choices in (("colour_labels", LabelColour.values), ("annotations", Annotation.values)):
+            label_field = cast(forms.MultipleChoiceField, self.fields[name])
+            label_field.choices = [(key, self.label_names[key]) for key in choices]
 
     @classmethod
     def initial_for(cls, story: Story) -> dict[str, Any]:
@@ -106,16 +135,41 @@ class StoryForm(forms.Form):
             "persona": story.persona_id,
             "step": story.step_id,
             "release": story.release_id,
+            "colour_labels": [key for key in story.labels if key in LabelColour.values],
+            "annotations": [key for key in story.labels if key in Annotation.values],
             "version": story.version,
         }
+
+    @property
+    def card_fields(self) -> list[forms.BoundField]:
+        """The visible fields but the labels, which the editor lays out as two groups of checkboxes."""
+        return [field for field in self.visible_fields() if field.name not in self.LABEL_FIELDS]
+
+    @property
+    def label_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.LABEL_FIELDS]
+
+    @property
+    def label_choices(self) -> list[tuple[str, str]]:
+        """Every label (key, name), colours then annotations: how the editor names the labels of a saved card."""
+        return [(key, self.label_names.get(key, key)) for key in [*LabelColour.values, *Annotation.values]]
 
     def clean_acceptance_criteria(self) -> list[str]:
         return limited_lines(self.cleaned_data["acceptance_criteria"])
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The service takes one list of label keys, as the API sends it.
+        chosen = [*cleaned.pop("colour_labels", []), *cleaned.pop("annotations", [])]
+        if not any(name in self.errors for name in self.LABEL_FIELDS):
+            cleaned["labels"] = clean_label_keys(chosen)
+        return cleaned
+
 
 IMPORT_HELP = (
     "A story map document (.json, as exported), a spreadsheet CSV with the columns Activity, Step, Story, "
-    "Description, Release, Priority, Estimate, or a Jira CSV exported by Mapwright. At most 5 MB."
+    "Description, Release, Priority, Estimate (and optionally Labels, names separated by commas), "
+    "or a Jira CSV exported by Mapwright. At most 5 MB."
 )
 
 

@@ -1,23 +1,37 @@
 """Reading an uploaded file into a story map document: the JSON document, a spreadsheet CSV, or Jira's CSV.
 
 Spreadsheet CSV columns: Activity, Step, Story, Description, Release, Priority,
-Estimate (in any order; Story may also be called Summary). The Jira CSV that
-Mapwright exports (Issue ID, Issue Type, Summary, Description, Parent, Priority,
-Labels, Story Points, Fix Version) reads back too. Whatever the file, the result
-goes through document_parse with the import limits, and problems are reported by
-line or field, at most 20, before anything is saved.
+Estimate, Labels (in any order; Story may also be called Summary; Labels holds
+label names separated by commas). The Jira CSV that Mapwright exports (Issue ID,
+Issue Type, Summary, Description, Parent, Priority, Labels …, Story Points, Fix
+Version, Status, Persona: see stories.exports) reads back too, whether its epics
+are the activities or the steps. Whatever the file, the result goes through
+document_parse with the import limits, and problems are reported by line or
+field, at most 20, before anything is saved.
+
+A CSV file has no list of label names: a label that is an annotation or a
+palette colour's name (Risky, Red) is that label, and any other takes the first
+colour no label of the file uses, in the order the file first gives them.
 """
 
 import csv
 import io
 import json
 import re
+from collections.abc import Callable
 
 from .document import IMPORTED_LIMITS, DocumentInvalid, MapDocument, RawObject, document_parse
-from .exports import FORMULA_STARTS, JIRA_PRIORITIES
+from .exports import FORMULA_STARTS, JIRA_PRIORITIES, JIRA_STATUSES, _label
+from .labels import PALETTE_NAMES, keys_for_names, label_name_problem, normalised
+from .limits import Annotation, LabelColour, StoryStatus
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-SPREADSHEET_COLUMNS = ["Activity", "Step", "Story", "Description", "Release", "Priority", "Estimate"]
+SPREADSHEET_COLUMNS = ["Activity", "Step", "Story", "Description", "Release", "Priority", "Estimate", "Labels"]
+STATUS_NAMES = {
+    **{normalised(name): key for key, name in JIRA_STATUSES.items()},
+    **{normalised(label): key for key, label in StoryStatus.choices},
+    **{normalised(key): key for key in StoryStatus.values},
+}
 PRIORITY_NAMES = {
     **{name.lower(): key for key, name in JIRA_PRIORITIES.items()},
     "highest": "must",
@@ -119,10 +133,59 @@ def _estimate(value: str, number: int, problems: list[str], column: str) -> int 
     return int(number_value)
 
 
+def _status(value: str, number: int, problems: list[str]) -> str | None:
+    if not value:
+        return None
+    if normalised(value) in STATUS_NAMES:
+        return STATUS_NAMES[normalised(value)]
+    problems.append(f"Line {number}: Status {value!r} is not one of {', '.join(JIRA_STATUSES.values())}.")
+    return None
+
+
+def _label_names(
+    rows: list[tuple[int, list[str]]], *, readable: Callable[[str], str], problems: list[str]
+) -> tuple[list[RawObject], dict[str, str]]:
+    """The document's `labels` for the labels CSV rows give (line number, labels), and each label's name by
+    `normalised` text. Annotations and palette names are themselves; the rest take free colours in turn."""
+    reserved = set()
+    new: dict[str, tuple[int, str]] = {}  # normalised text: (line, name), in the order the file gives them
+    for number, texts in rows:
+        for text in texts:
+            keys, _ = keys_for_names([text], project_names=PALETTE_NAMES)
+            if keys:
+                reserved.update(keys)
+            else:
+                new.setdefault(normalised(text), (number, " ".join(readable(text).split())))
+    free = [colour for colour in LabelColour.values if colour not in reserved]
+    named: dict[str, str] = {}
+    names = {normalised(text): text for _, texts in rows for text in texts if normalised(text) not in new}
+    for (key, (number, name)), colour in zip(new.items(), [*free, *[None] * len(new)], strict=False):
+        if colour is None:
+            annotations = ", ".join(Annotation.labels)
+            problems.append(
+                f"Line {number}: the label “{name[:60]}” would be colour number {len(LabelColour.values) + 1}: "
+                f"a map has {len(LabelColour.values)} colour labels besides the annotations ({annotations})."
+            )
+            break
+        problem = label_name_problem(colour, name, named=named)
+        if problem:
+            problems.append(f"Line {number}: label {problem}.")
+            continue
+        named[colour] = name
+        names[key] = name
+    return [{"colour": colour, "name": name} for colour, name in named.items()], names
+
+
+def _story_label_texts(cells: list[str]) -> list[str]:
+    return [cell.strip() for cell in cells if cell.strip()]
+
+
 def _spreadsheet(columns: dict[str, int], body: list[tuple[int, list[str]]]) -> RawObject:
     problems: list[str] = []
     activities: dict[str, RawObject] = {}
-    for number, row in body:
+    label_rows = [(number, _story_label_texts(_cell(row, columns, "Labels").split(","))) for number, row in body]
+    label_docs, label_names = _label_names(label_rows, readable=str, problems=problems)
+    for (number, row), (_, labels) in zip(body, label_rows, strict=True):
         activity_title, step_title = _cell(row, columns, "Activity"), _cell(row, columns, "Step")
         title = _cell(row, columns, "Story")
         story_fields = [_cell(row, columns, name) for name in ("Description", "Release", "Priority", "Estimate")]
@@ -135,7 +198,7 @@ def _spreadsheet(columns: dict[str, int], body: list[tuple[int, list[str]]]) -> 
         activity = activities.setdefault(activity_title.lower(), {"title": activity_title, "steps": {}})
         step = activity["steps"].setdefault(step_title.lower(), {"title": step_title, "stories": []})
         if not title:
-            if any(story_fields):
+            if any(story_fields) or _cell(row, columns, "Labels"):
                 problems.append(f"Line {number}: Story is empty; every story needs a title.")
             continue  # a row naming only an activity and a step adds them without a story
         step["stories"].append(
@@ -145,12 +208,14 @@ def _spreadsheet(columns: dict[str, int], body: list[tuple[int, list[str]]]) -> 
                 "release": story_fields[1] or None,
                 "priority": _priority(story_fields[2], number, problems),
                 "estimate": _estimate(story_fields[3], number, problems, "Estimate"),
+                "labels": [label_names[normalised(text)] for text in labels if normalised(text) in label_names],
             }
         )
     if problems:
-        raise DocumentInvalid(problems)
+        raise DocumentInvalid(sorted(problems, key=_line_number))
     return {
         "schema_version": 1,
+        "labels": label_docs,
         "activities": [
             {"title": activity["title"], "steps": list(activity["steps"].values())} for activity in activities.values()
         ],
@@ -171,49 +236,90 @@ def _split_description(text: str) -> tuple[str, list[str]]:
 
 
 def _jira(header: list[str], body: list[tuple[int, list[str]]]) -> RawObject:
-    """Epics become activities; a story's step is its label (as Mapwright exports it), else "Stories"."""
+    """Epics become activities, and a story's step is its first label (as Mapwright exports it), else "Stories".
+
+    Epics that are steps (exported with `epics=steps`: an epic's label is then its
+    activity, not its own summary) become steps, grouped into activities by that label.
+    """
     columns = {name.lower(): index for index, name in enumerate(header)}
+    # "Labels" repeats: the first is the step (an epic's activity), the others the story's labels.
+    label_columns = [index for index, name in enumerate(header) if name.lower() == "labels"]
     problems: list[str] = []
-    epics: dict[str, RawObject] = {}
-    orphans: RawObject = {"title": "Unsorted", "steps": {}}
+
+    def labels_of(row: list[str]) -> list[str]:
+        return [row[index].strip() for index in label_columns if index < len(row)]
+
+    epic_rows: list[tuple[str, str, str, str]] = []  # (issue id, summary, description, first label)
     for number, row in body:
-        kind = _cell(row, columns, "Issue Type").lower()
         summary = _cell(row, columns, "Summary")
         if not summary:
             problems.append(f"Line {number}: Summary is empty; every issue needs one.")
-            continue
-        if kind == "epic":
-            description = _cell(row, columns, "Description")
-            epics[_cell(row, columns, "Issue ID")] = {"title": summary, "description": description, "steps": {}}
-    for number, row in body:
-        kind, summary = _cell(row, columns, "Issue Type").lower(), _cell(row, columns, "Summary")
-        if kind == "epic" or not summary:
-            continue
-        epic = epics.get(_cell(row, columns, "Parent"), orphans)
-        step_title = _label_title(_cell(row, columns, "Labels")) or "Stories"
-        step = epic["steps"].setdefault(step_title.lower(), {"title": step_title, "stories": []})
+        elif _cell(row, columns, "Issue Type").lower() == "epic":
+            first = (labels_of(row) or [""])[0]
+            epic_rows.append((_cell(row, columns, "Issue ID"), summary, _cell(row, columns, "Description"), first))
+    steps_are_epics = any(first and first != _label(summary) for _, summary, _, first in epic_rows)
+
+    groups: list[RawObject] = []  # the activities, in the order the file gives them
+    by_title: dict[str, RawObject] = {}
+    parents: dict[str, tuple[RawObject, RawObject | None]] = {}  # issue id: (activity, its step when epics are steps)
+    for issue_id, summary, description, first in epic_rows:
+        if steps_are_epics:
+            title = _label_title(first) or "Unsorted"
+            activity = by_title.get(title.lower())
+            if activity is None:
+                activity = by_title[title.lower()] = {"title": title, "description": "", "steps": {}}
+                groups.append(activity)
+            step = activity["steps"].setdefault(
+                summary.lower(), {"title": summary, "description": description, "stories": []}
+            )
+            parents[issue_id] = (activity, step)
+        else:
+            activity = {"title": summary, "description": description, "steps": {}}
+            groups.append(activity)
+            parents[issue_id] = (activity, None)
+    orphans: RawObject = by_title.get("unsorted") or {"title": "Unsorted", "description": "", "steps": {}}
+
+    stories = [
+        (number, row)
+        for number, row in body
+        if _cell(row, columns, "Summary") and _cell(row, columns, "Issue Type").lower() != "epic"
+    ]
+    label_rows = [(number, _story_label_texts(labels_of(row)[1:])) for number, row in stories]
+    label_docs, label_names = _label_names(label_rows, readable=_label_title, problems=problems)
+    for (number, row), (_, labels) in zip(stories, label_rows, strict=True):
+        activity, step = parents.get(_cell(row, columns, "Parent"), (orphans, None))
+        if step is None:
+            step_title = _label_title((labels_of(row) or [""])[0]) or "Stories"
+            step = activity["steps"].setdefault(step_title.lower(), {"title": step_title, "stories": []})
         description, criteria = _split_description(_cell(row, columns, "Description"))
         step["stories"].append(
             {
-                "title": summary,
+                "title": _cell(row, columns, "Summary"),
                 "description": description,
                 "acceptance_criteria": criteria,
                 "release": _cell(row, columns, "Fix Version") or None,
                 "priority": _priority(_cell(row, columns, "Priority"), number, problems),
                 "estimate": _estimate(_cell(row, columns, "Story Points"), number, problems, "Story Points"),
+                "status": _status(_cell(row, columns, "Status"), number, problems),
+                "persona": _cell(row, columns, "Persona") or None,
+                "labels": [label_names[normalised(text)] for text in labels if normalised(text) in label_names],
             }
         )
     if problems:
-        raise DocumentInvalid(problems)
-    groups = [*epics.values(), *([orphans] if orphans["steps"] else [])]
+        raise DocumentInvalid(sorted(problems, key=_line_number))
+    if orphans["steps"] and all(group is not orphans for group in groups):
+        groups.append(orphans)
     return {
         "schema_version": 1,
+        "labels": label_docs,
         "activities": [
-            {
-                "title": group["title"],
-                "description": group.get("description", ""),
-                "steps": list(group["steps"].values()),
-            }
+            {"title": group["title"], "description": group["description"], "steps": list(group["steps"].values())}
             for group in groups
         ],
     }
+
+
+def _line_number(problem: str) -> int:
+    # Problems are found in passes (labels first): they are reported in the order of the file's lines.
+    found = re.match(r"Line (\d+):", problem)
+    return int(found.group(1)) if found else 0

@@ -40,3 +40,48 @@ class MapMode(models.TextChoices):
 
     REPLACE = "replace", "Replace the map"
     APPEND = "append", "Add to the map"
+
+
+# --- Labels ---------------------------------------------------------------------------
+# A card carries colour labels from a small fixed palette, named per project (the names
+# below until a project renames them), and the annotations teams use. A story stores
+# the keys; the document format, the exports and the imports write the names.
+
+
+class LabelColour(models.TextChoices):
+    RED = "red", "Red"
+    ORANGE = "orange", "Orange"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+    TEAL = "teal", "Teal"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"
+    GREY = "grey", "Grey"
+
+
+class Annotation(models.TextChoices):
+    RISKY = "risky", "Risky"
+    BLOCKED = "blocked", "Blocked"
+    UNCLEAR = "unclear", "Unclear"
+    NEEDS_SPLIT = "needs-split", "Needs split"
+
+
+# A colour label's name, as a project calls it.
+LABEL_NAME_MAX = 40
+# Labels and annotations on one story: every colour and every annotation at most once.
+LABELS_PER_STORY_MAX = len(LabelColour.values) + len(Annotation.values)
+
+
+# --- History --------------------------------------------------------------------------
+# Changes a person can undo (and redo) on one map, newest first.
+UNDO_DEPTH = 50
+# Days a deleted activity, step, release, persona or story stays in the Trash.
+TRASH_DAYS = 30
+
+
+class BoardDensity(models.TextChoices):
+    """How much of the map the board shows at once; each person's choice is kept."""
+
+    COMFORTABLE = "comfortable", "Comfortable"
+    COMPACT = "compact", "Compact"
+    OVERVIEW = "overview", "Overview"

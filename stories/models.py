@@ -6,6 +6,7 @@ of queries. Positions are kept gapless (0, 1, 2, …) within their group by the
 services after every write.
 """
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
 
@@ -15,28 +16,35 @@ from .limits import ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX, StoryPriori
 from .limits import MapMode as MapMode  # re-exported: callers import it from here
 
 
-class Persona(models.Model):
+class Ordered(models.Model):
+    """What every row of a map shares: a place in its group, kept gapless by the ordering engine in services."""
+
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class Persona(Ordered):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="personas")
     name = models.CharField(max_length=TITLE_MAX, validators=[MinLengthValidator(1)])
     description = models.TextField(max_length=TEXT_MAX, blank=True)
     goals = models.JSONField(default=list, blank=True)
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(Ordered.Meta):
+        pass
 
     def __str__(self) -> str:
         return self.name
 
 
-class Activity(models.Model):
+class Activity(Ordered):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
     title = models.CharField(max_length=TITLE_MAX, validators=[MinLengthValidator(1)])
     description = models.TextField(max_length=TEXT_MAX, blank=True)
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(Ordered.Meta):
         verbose_name_plural = "activities"
 
     # Set by stories.selectors.story_map_get: the activity's steps in board order.
@@ -46,15 +54,14 @@ class Activity(models.Model):
         return self.title
 
 
-class Step(models.Model):
+class Step(Ordered):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="steps")
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="steps")
     title = models.CharField(max_length=TITLE_MAX, validators=[MinLengthValidator(1)])
     description = models.TextField(max_length=TEXT_MAX, blank=True)
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(Ordered.Meta):
+        pass
 
     # Set by stories.selectors.story_map_get: the step's stories, read down its column.
     story_list: list["Story"]
@@ -63,20 +70,19 @@ class Step(models.Model):
         return self.title
 
 
-class Release(models.Model):
+class Release(Ordered):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
     name = models.CharField(max_length=TITLE_MAX, validators=[MinLengthValidator(1)])
     goal = models.TextField(max_length=TEXT_MAX, blank=True)
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(Ordered.Meta):
+        pass
 
     def __str__(self) -> str:
         return self.name
 
 
-class Story(models.Model):
+class Story(Ordered):
     Status = StoryStatus
     Priority = StoryPriority
 
@@ -95,15 +101,15 @@ class Story(models.Model):
         validators=[MinValueValidator(ESTIMATE_MIN), MaxValueValidator(ESTIMATE_MAX)],
         help_text="Story points.",
     )
-    # Position within its cell: the stories of one step in one release.
-    position = models.PositiveIntegerField(default=0)
-    # Raised by every write; a write naming an older version lost a race.
+    # Colour label and annotation keys (stories.limits.LabelColour, Annotation), in palette order.
+    labels = models.JSONField(default=list, db_default=models.Value([], models.JSONField()), blank=True)
+    # Its position is within its cell: the stories of one step in one release.
+    # The version is raised by every write; a write naming an older version lost a race.
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["position", "id"]
+    class Meta(Ordered.Meta):
         verbose_name_plural = "stories"
         indexes = [models.Index(fields=["step", "release", "position"])]
 
@@ -128,3 +134,41 @@ class MapSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.reason}"
+
+
+class MapChange(models.Model):
+    """One change a person made to a map, as the rows it touched before and after: what undo, redo and the Trash use.
+
+    `rows` is a list of {"model", "pk", "before", "after"}, each state the row's
+    concrete field values (None: the row did not exist on that side).
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Added"
+        EDIT = "edit", "Edited"
+        MOVE = "move", "Moved"
+        DELETE = "delete", "Deleted"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="map_changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # What changed, as the Undo button says it: "delete activity “Book a visit”".
+    label = models.CharField(max_length=300)
+    # The main row: the one the Trash lists and Restore names.
+    subject_model = models.CharField(max_length=16)
+    subject_pk = models.PositiveBigIntegerField()
+    rows = models.JSONField(default=list)
+    undone = models.BooleanField(default=False)
+    # Set when someone put a deleted row back from the Trash: no longer anyone's to redo.
+    restored = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["project", "user", "-id"]),
+            models.Index(fields=["project", "kind", "-created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.label}"

@@ -2,14 +2,17 @@
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from projects.models import Project
 
-from .document import SCHEMA_VERSION, MapDocument
+from .document import SCHEMA_VERSION, MapDocument, label_docs
 from .exports import document_to_jira_csv, document_to_markdown
+from .labels import Label, label_names, label_palette
+from .limits import StoryPriority, StoryStatus
 from .models import Activity, MapSnapshot, Persona, Release, Step, Story
 
 
@@ -34,12 +37,24 @@ class ReleaseRow:
         return sum(story.estimate or 0 for cell in self.cells for story in cell)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Column:
-    """One column of the board: a step, or the empty slot of an activity that has no step yet."""
+    """One column of the board: a step, or the empty slot of an activity that has no step yet, with its totals."""
 
     activity: Activity
     step: Step | None
+    story_count: int = 0
+    point_total: int = 0
+
+
+@dataclass(eq=False)
+class ActivityGroup:
+    """An activity over its columns, with the totals of all its stories: the board's top header row."""
+
+    activity: Activity
+    columns: list[Column]
+    story_count: int = 0
+    point_total: int = 0
 
 
 @dataclass
@@ -50,6 +65,8 @@ class StoryMap:
     activities: list[Activity]  # each with .step_list, and each step with .story_list
     columns: list[Column]  # left to right
     rows: list[ReleaseRow]  # the releases in order, then Unplanned; cells line up with columns
+    groups: list[ActivityGroup] = field(default_factory=list)  # the activities, each over its columns
+    labels: list[Label] = field(default_factory=list)  # the project's palette, as named there
 
     @property
     def story_count(self) -> int:
@@ -58,6 +75,25 @@ class StoryMap:
     @property
     def is_empty(self) -> bool:
         return not self.activities
+
+    @property
+    def card_names(self) -> dict[str, Any]:
+        """What the board's cards show for the keys and ids they carry: once a page, not once a card."""
+        return {
+            "priority": dict(StoryPriority.choices),
+            "status": dict(StoryStatus.choices),
+            "persona": {str(persona.pk): persona.name for persona in self.personas},
+            "label": {label.key: label.name for label in self.labels},
+            "annotations": [label.key for label in self.labels if label.kind == "annotation"],
+        }
+
+    @property
+    def status_choices(self) -> list[tuple[str, str]]:
+        return list(StoryStatus.choices)
+
+    @property
+    def priority_choices(self) -> list[tuple[str, str]]:
+        return list(StoryPriority.choices)
 
 
 @dataclass
@@ -91,27 +127,44 @@ def story_map_get(*, project: Project, backbone: Backbone | None = None) -> Stor
         step.story_list = []
         steps_by_activity[step.activity_id].append(step)
     columns: list[Column] = []
+    groups: list[ActivityGroup] = []
     for activity in activities:
         activity.step_list = steps_by_activity[activity.pk]
         slots: list[Step | None] = [*activity.step_list] or [None]
-        columns.extend(Column(activity, step) for step in slots)
+        group = ActivityGroup(activity, [Column(activity, step) for step in slots])
+        groups.append(group)
+        columns.extend(group.columns)
 
     release_order: dict[int | None, int] = {release.pk: index for index, release in enumerate(releases)}
     column_of = {column.step.pk: index for index, column in enumerate(columns) if column.step}
+    group_of = {column.step.pk: group for group in groups for column in group.columns if column.step}
     rows = [ReleaseRow(release, columns, [[] for _ in columns]) for release in [*releases, None]]
     persona_names: dict[int | None, str] = {persona.pk: persona.name for persona in personas}
     for story in stories:
         # Set here so that templates never follow the foreign key (one query per card).
         story.persona_name = persona_names.get(story.persona_id, "")
         row_index = release_order.get(story.release_id, len(releases))
+        column = columns[column_of[story.step_id]]
         rows[row_index].cells[column_of[story.step_id]].append(story)
+        points = story.estimate or 0
+        column.story_count += 1
+        column.point_total += points
+        group_of[story.step_id].story_count += 1
+        group_of[story.step_id].point_total += points
     # Under each step, the stories of the top release first: the board read down a column.
     for row in rows:
         for column, cell in zip(columns, row.cells, strict=True):
             if column.step is not None:
                 column.step.story_list.extend(cell)
     return StoryMap(
-        project=project, personas=personas, releases=releases, activities=activities, columns=columns, rows=rows
+        project=project,
+        personas=personas,
+        releases=releases,
+        activities=activities,
+        columns=columns,
+        rows=rows,
+        groups=groups,
+        labels=label_palette(project),
     )
 
 
@@ -120,10 +173,12 @@ def document_from_map(*, project: Project) -> MapDocument:
     story_map = story_map_get(project=project)
     releases: dict[int | None, str] = {release.pk: release.name for release in story_map.releases}
     personas: dict[int | None, str] = {persona.pk: persona.name for persona in story_map.personas}
+    names = label_names(project)
     return {
         "schema_version": SCHEMA_VERSION,
         "title": project.name,
         "description": project.description,
+        "labels": label_docs(project.label_names),
         "personas": [
             {"name": persona.name, "description": persona.description, "goals": list(persona.goals)}
             for persona in story_map.personas
@@ -147,6 +202,7 @@ def document_from_map(*, project: Project) -> MapDocument:
                                 "estimate": story.estimate,
                                 "persona": personas.get(story.persona_id),
                                 "status": story.status,
+                                "labels": [names[key] for key in story.labels if key in names],
                             }
                             for story in step.story_list
                         ],
@@ -167,11 +223,18 @@ EXPORT_FORMATS = {
     "json": ("application/json; charset=utf-8", "json"),
     "csv": ("text/csv; charset=utf-8", "csv"),
     "md": ("text/markdown; charset=utf-8", "md"),
+    "svg": ("image/svg+xml; charset=utf-8", "svg"),
 }
 
 
 def project_export(*, project: Project, export_format: str, epic_level: str = "activities") -> tuple[str, str, str]:
     """The project's map as (content, content type, file name) in one of EXPORT_FORMATS."""
+    if export_format == "svg":
+        # A picture of the board, not a document: laid out from the map itself.
+        from .svg import story_map_svg  # only this format needs the layout code
+
+        svg_type, _ = EXPORT_FORMATS["svg"]
+        return story_map_svg(story_map_get(project=project)), svg_type, f"{slugify(project.name) or 'story-map'}.svg"
     document = document_from_map(project=project)
     if export_format == "json":
         content = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

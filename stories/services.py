@@ -4,8 +4,11 @@ Every write locks its project first, so two writes to one map never
 interleave and positions stay gapless (0, 1, 2, …) within each group:
 activities of a project, steps of an activity, releases and personas of a
 project, stories of a step by release cell. Errors are ValidationErrors keyed
-by the field the caller sent. A whole map is written from a story map document
-(`map_apply_document`), which replacing keeps as a snapshot first.
+by the field the caller sent. Every kind of row is added, edited, moved and
+deleted through one ordering engine (`_row_create`, `_row_update`, `_row_move`,
+`_row_delete`); given `by`, the person making it, each such write is kept as one
+undoable change (stories.history). A whole map is written from a story map
+document (`map_apply_document`), which replacing keeps as a snapshot first.
 """
 
 import fcntl
@@ -13,7 +16,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -21,7 +24,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Field, Max, Model, QuerySet
+from django.db.models import F, Field, Max, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,16 +40,31 @@ from .document import (
     DocumentInvalid,
     MapDocument,
     document_counts,
+    document_label_names,
     has_forbidden_character,
+    label_docs,
     title_key,
 )
+from .history import Scope, recording
+from .labels import clean_label_keys, keys_for_names, label_names_written, names_with_defaults
 from .limits import CRITERIA_MAX, CRITERION_MAX
-from .models import Activity, MapMode, MapSnapshot, Persona, Release, Step, Story
+from .models import Activity, MapChange, MapMode, MapSnapshot, Persona, Release, Step, Story
 
-STORY_FIELDS = {"title", "description", "acceptance_criteria", "status", "priority", "estimate", "persona"}
+STORY_FIELDS = {"title", "description", "acceptance_criteria", "status", "priority", "estimate", "persona", "labels"}
 
 # The rows a map is made of: each belongs to a project and keeps a position in its group.
 type MapRow = Activity | Step | Release | Persona | Story
+
+
+ADD, EDIT, MOVE, DELETE = MapChange.Kind.CREATE, MapChange.Kind.EDIT, MapChange.Kind.MOVE, MapChange.Kind.DELETE
+
+
+def _cell(step_id: int, release_id: int | None) -> Scope:
+    """The stories of one cell of the board: a step by a release (None: Unplanned)."""
+    where = (
+        Q(step_id=step_id, release__isnull=True) if release_id is None else Q(step_id=step_id, release_id=release_id)
+    )
+    return Scope(Story, where)
 
 
 class StoryConflict(Exception):
@@ -143,52 +161,125 @@ def _room_for_one_more(rows: QuerySet[Model], *, most: int, holder: str, noun: s
         raise ValidationError(f"{holder} holds at most {most} {noun}.")
 
 
+# --- The ordering engine: one way to add, edit, move and delete any row of a map ------
+#
+# Each kind's services below are thin: they check what is particular to it (names, limits,
+# the activity a step moves to) and say which group a row is ordered in, and these do
+# the rest: lock, write, renumber the group gapless, and record one undoable change.
+
+
+def _row_create(obj: MapRow, *, group: Scope, position: int | None, by: User | None) -> None:
+    """Save the new `obj` at `position` in `group` (the end when None). Call under the project lock."""
+    obj.position = 10**6
+    with recording(project=obj.project, by=by, kind=ADD, verb="add", subject=obj, scopes=[group]):
+        _save(obj)
+        _place(obj, group.rows(), position)
+
+
+def _row_update(obj: MapRow, *, by: User | None, **values: Any) -> None:
+    """Set the given fields of `obj` (read fresh, under the lock); None leaves a field as it is, text is trimmed."""
+    scopes = [Scope(type(obj), Q(pk=obj.pk))]
+    with recording(project=obj.project, by=by, kind=EDIT, verb="edit", subject=obj, scopes=scopes):
+        for name, value in values.items():
+            if value is not None:
+                setattr(obj, name, value.strip() if isinstance(value, str) else value)
+        _save(obj)
+
+
+def _row_move(
+    obj: MapRow,
+    *,
+    group: Scope,
+    position: int | None,
+    by: User | None,
+    leaving: Scope | None = None,
+    change_group: Callable[[], None] | None = None,
+) -> None:
+    """Move `obj` to `position` in `group` (the end when None).
+
+    `change_group` first moves it into `group` from `leaving`, its old group.
+    """
+    scopes = [group] if leaving is None else [group, leaving]
+    with recording(project=obj.project, by=by, kind=MOVE, verb="move", subject=obj, scopes=scopes):
+        if change_group is not None and leaving is not None:
+            change_group()
+            _close_gap(leaving.rows())
+        _place(obj, group.rows(), position)
+
+
+def _row_delete(
+    obj: MapRow, *, group: Scope, by: User | None, also: Sequence[Scope] = (), then: Callable[[], None] | None = None
+) -> None:
+    """Delete `obj` (and what cascades with it, in `also`), close the gap in `group`; `then` tidies up after."""
+    with recording(project=obj.project, by=by, kind=DELETE, verb="delete", subject=obj, scopes=[group, *also]):
+        pk = obj.pk
+        obj.delete()
+        obj.pk = pk  # the recording names it
+        if then is not None:
+            then()
+        _close_gap(group.rows())
+
+
 # --- Activities ----------------------------------------------------------------------
 
 
+def _activities(project: Project) -> Scope:
+    return Scope(Activity, Q(project=project))
+
+
 @transaction.atomic
-def activity_create(*, project: Project, title: str, description: str = "", position: int | None = None) -> Activity:
+def activity_create(
+    *, project: Project, title: str, description: str = "", position: int | None = None, by: User | None = None
+) -> Activity:
     _check_position(position)
     project_lock(project)
     _room_for_one_more(project.activities.all(), most=MAP_LIMITS.activities, holder="A map", noun="activities")
-    activity = Activity(project=project, title=title.strip(), description=description.strip(), position=10**6)
-    _save(activity)
-    _place(activity, project.activities.all(), position)
+    activity = Activity(project=project, title=title.strip(), description=description.strip())
+    _row_create(activity, group=_activities(project), position=position, by=by)
     return activity
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, title: str | None = None, description: str | None = None) -> Activity:
+def activity_update(
+    *, activity: Activity, title: str | None = None, description: str | None = None, by: User | None = None
+) -> Activity:
     activity = _fresh(activity)
-    if title is not None:
-        activity.title = title.strip()
-    if description is not None:
-        activity.description = description.strip()
-    _save(activity)
+    _row_update(activity, by=by, title=title, description=description)
     return activity
 
 
 @transaction.atomic
-def activity_move(*, activity: Activity, position: int) -> Activity:
+def activity_move(*, activity: Activity, position: int, by: User | None = None) -> Activity:
     _check_position(position)
     activity = _fresh(activity)
-    _place(activity, activity.project.activities.all(), position)
+    _row_move(activity, group=_activities(activity.project), position=position, by=by)
     return activity
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity) -> None:
+def activity_delete(*, activity: Activity, by: User | None = None) -> None:
+    """Delete the activity with its steps and their stories."""
     activity = _fresh(activity)
-    activity.delete()
-    _close_gap(activity.project.activities.all())
+    cascade = [Scope(Step, Q(activity_id=activity.pk)), Scope(Story, Q(step__activity_id=activity.pk))]
+    _row_delete(activity, group=_activities(activity.project), by=by, also=cascade)
 
 
 # --- Steps ----------------------------------------------------------------------------
 
 
+def _steps(activity_id: int) -> Scope:
+    return Scope(Step, Q(activity_id=activity_id))
+
+
 @transaction.atomic
 def step_create(
-    *, project: Project, activity: Activity, title: str, description: str = "", position: int | None = None
+    *,
+    project: Project,
+    activity: Activity,
+    title: str,
+    description: str = "",
+    position: int | None = None,
+    by: User | None = None,
 ) -> Step:
     _check_position(position)
     _same_project(project, "activity", activity)
@@ -196,97 +287,103 @@ def step_create(
     _still_there(activity=activity)
     _room_for_one_more(activity.steps.all(), most=MAP_LIMITS.steps_per_activity, holder="An activity", noun="steps")
     step = Step(project=project, activity=activity, title=title.strip(), description=description.strip())
-    step.position = 10**6
-    _save(step)
-    _place(step, activity.steps.all(), position)
+    _row_create(step, group=_steps(activity.pk), position=position, by=by)
     return step
 
 
 @transaction.atomic
-def step_update(*, step: Step, title: str | None = None, description: str | None = None) -> Step:
+def step_update(
+    *, step: Step, title: str | None = None, description: str | None = None, by: User | None = None
+) -> Step:
     step = _fresh(step)
-    if title is not None:
-        step.title = title.strip()
-    if description is not None:
-        step.description = description.strip()
-    _save(step)
+    _row_update(step, by=by, title=title, description=description)
     return step
 
 
 @transaction.atomic
-def step_move(*, step: Step, position: int, activity: Activity | None = None) -> Step:
+def step_move(*, step: Step, position: int, activity: Activity | None = None, by: User | None = None) -> Step:
     """Move `step` to `position` within `activity` (its own when None), taking its stories along."""
     _check_position(position)
     _same_project(step.project, "activity", activity)
     step = _fresh(step)
     _still_there(activity=activity)
-    old_activity_id = step.activity_id
-    if activity is not None and activity.pk != old_activity_id:
-        _room_for_one_more(activity.steps.all(), most=MAP_LIMITS.steps_per_activity, holder="An activity", noun="steps")
+    if activity is None or activity.pk == step.activity_id:
+        _row_move(step, group=_steps(step.activity_id), position=position, by=by)
+        return step
+    _room_for_one_more(activity.steps.all(), most=MAP_LIMITS.steps_per_activity, holder="An activity", noun="steps")
+
+    def join_activity() -> None:
         step.activity = activity
         step.save(update_fields=["activity"])
-        _close_gap(Step.objects.filter(activity_id=old_activity_id))
-    _place(step, Step.objects.filter(activity_id=step.activity_id), position)
+
+    leaving = _steps(step.activity_id)
+    _row_move(step, group=_steps(activity.pk), position=position, by=by, leaving=leaving, change_group=join_activity)
     return step
 
 
 @transaction.atomic
-def step_delete(*, step: Step) -> None:
+def step_delete(*, step: Step, by: User | None = None) -> None:
+    """Delete the step and its stories."""
     step = _fresh(step)
-    activity_id = step.activity_id
-    step.delete()
-    _close_gap(Step.objects.filter(activity_id=activity_id))
+    _row_delete(step, group=_steps(step.activity_id), by=by, also=[Scope(Story, Q(step_id=step.pk))])
 
 
 # --- Releases -------------------------------------------------------------------------
 
 
+def _releases(project: Project) -> Scope:
+    return Scope(Release, Q(project=project))
+
+
 @transaction.atomic
-def release_create(*, project: Project, name: str, goal: str = "", position: int | None = None) -> Release:
+def release_create(
+    *, project: Project, name: str, goal: str = "", position: int | None = None, by: User | None = None
+) -> Release:
     _check_position(position)
     project_lock(project)
     _room_for_one_more(project.releases.all(), most=MAP_LIMITS.releases, holder="A map", noun="releases")
     _unique_name(Release, project, name)
-    release = Release(project=project, name=name.strip(), goal=goal.strip(), position=10**6)
-    _save(release)
-    _place(release, project.releases.all(), position)
+    release = Release(project=project, name=name.strip(), goal=goal.strip())
+    _row_create(release, group=_releases(project), position=position, by=by)
     return release
 
 
 @transaction.atomic
-def release_update(*, release: Release, name: str | None = None, goal: str | None = None) -> Release:
+def release_update(
+    *, release: Release, name: str | None = None, goal: str | None = None, by: User | None = None
+) -> Release:
     release = _fresh(release)
     if name is not None:
         _unique_name(Release, release.project, name, excluding=release)
-        release.name = name.strip()
-    if goal is not None:
-        release.goal = goal.strip()
-    _save(release)
+    _row_update(release, by=by, name=name, goal=goal)
     return release
 
 
 @transaction.atomic
-def release_move(*, release: Release, position: int) -> Release:
+def release_move(*, release: Release, position: int, by: User | None = None) -> Release:
     _check_position(position)
     release = _fresh(release)
-    _place(release, release.project.releases.all(), position)
+    _row_move(release, group=_releases(release.project), position=position, by=by)
     return release
 
 
 @transaction.atomic
-def release_delete(*, release: Release) -> None:
+def release_delete(*, release: Release, by: User | None = None) -> None:
     """Delete the release; its stories move to the end of their steps' Unplanned cells."""
     release = _fresh(release)
-    project = release.project
     stories = list(release.stories.order_by("step_id", "position", "pk"))
-    release.delete()
-    for step_id in {story.step_id for story in stories}:
-        unplanned = Story.objects.filter(step_id=step_id, release__isnull=True)
-        ordered = [s for s in unplanned.order_by("position", "pk") if s.pk not in {m.pk for m in stories}]
-        ordered += [s for s in stories if s.step_id == step_id]
-        _renumber(Story, ordered)
-    Story.objects.filter(pk__in=[s.pk for s in stories]).update(version=F("version") + 1)
-    _close_gap(project.releases.all())
+    steps = {story.step_id for story in stories}
+    moving = Scope(Story, Q(pk__in=[story.pk for story in stories]) | Q(step_id__in=steps, release__isnull=True))
+
+    def join_unplanned() -> None:
+        for step_id in steps:
+            unplanned = Story.objects.filter(step_id=step_id, release__isnull=True)
+            ordered = [s for s in unplanned.order_by("position", "pk") if s.pk not in {m.pk for m in stories}]
+            ordered += [s for s in stories if s.step_id == step_id]
+            _renumber(Story, ordered)
+        Story.objects.filter(pk__in=[s.pk for s in stories]).update(version=F("version") + 1)
+
+    _row_delete(release, group=_releases(release.project), by=by, also=[moving], then=join_unplanned)
 
 
 # --- Personas -------------------------------------------------------------------------
@@ -303,45 +400,59 @@ def _clean_text_list(values: Any, *, field: str, max_items: int = CRITERIA_MAX) 
     return cleaned
 
 
+def _personas(project: Project) -> Scope:
+    return Scope(Persona, Q(project=project))
+
+
 @transaction.atomic
-def persona_create(*, project: Project, name: str, description: str = "", goals: list[str] | None = None) -> Persona:
+def persona_create(
+    *, project: Project, name: str, description: str = "", goals: list[str] | None = None, by: User | None = None
+) -> Persona:
     project_lock(project)
     _room_for_one_more(project.personas.all(), most=MAP_LIMITS.personas, holder="A map", noun="personas")
     _unique_name(Persona, project, name)
-    persona = Persona(
-        project=project,
-        name=name.strip(),
-        description=description.strip(),
-        goals=_clean_text_list(goals or [], field="goals"),
-        position=project.personas.count(),
-    )
-    _save(persona)
+    goals = _clean_text_list(goals or [], field="goals")
+    persona = Persona(project=project, name=name.strip(), description=description.strip(), goals=goals)
+    _row_create(persona, group=_personas(project), position=None, by=by)
     return persona
 
 
 @transaction.atomic
 def persona_update(
-    *, persona: Persona, name: str | None = None, description: str | None = None, goals: list[str] | None = None
+    *,
+    persona: Persona,
+    name: str | None = None,
+    description: str | None = None,
+    goals: list[str] | None = None,
+    by: User | None = None,
 ) -> Persona:
     persona = _fresh(persona)
     if name is not None:
         _unique_name(Persona, persona.project, name, excluding=persona)
-        persona.name = name.strip()
-    if description is not None:
-        persona.description = description.strip()
-    if goals is not None:
-        persona.goals = _clean_text_list(goals, field="goals")
-    _save(persona)
+    cleaned = _clean_text_list(goals, field="goals") if goals is not None else None
+    _row_update(persona, by=by, name=name, description=description, goals=cleaned)
     return persona
 
 
 @transaction.atomic
-def persona_delete(*, persona: Persona) -> None:
+def persona_move(*, persona: Persona, position: int, by: User | None = None) -> Persona:
+    _check_position(position)
     persona = _fresh(persona)
-    project = persona.project
-    Story.objects.filter(persona=persona).update(version=F("version") + 1)
-    persona.delete()
-    _close_gap(project.personas.all())
+    _row_move(persona, group=_personas(persona.project), position=position, by=by)
+    return persona
+
+
+@transaction.atomic
+def persona_delete(*, persona: Persona, by: User | None = None) -> None:
+    """Delete the persona; its stories keep their text and lose their persona."""
+    persona = _fresh(persona)
+    stories = list(Story.objects.filter(persona=persona).values_list("pk", flat=True))
+
+    def bump_versions() -> None:
+        Story.objects.filter(pk__in=stories).update(version=F("version") + 1)
+
+    also = [Scope(Story, Q(pk__in=stories))]
+    _row_delete(persona, group=_personas(persona.project), by=by, also=also, then=bump_versions)
 
 
 # --- Stories --------------------------------------------------------------------------
@@ -355,6 +466,8 @@ def _apply_story_fields(story: Story, fields: dict[str, Any]) -> None:
         _same_project(story.project, "persona", fields["persona"])
     if "acceptance_criteria" in fields:
         fields["acceptance_criteria"] = _clean_text_list(fields["acceptance_criteria"], field="acceptance_criteria")
+    if "labels" in fields:
+        fields["labels"] = clean_label_keys(fields["labels"])
     for name in ("title", "description"):
         if isinstance(fields.get(name), str):
             fields[name] = fields[name].strip()
@@ -370,6 +483,7 @@ def story_create(
     title: str,
     release: Release | None = None,
     position: int | None = None,
+    by: User | None = None,
     **fields: Any,
 ) -> Story:
     """Add a story to the cell of `step` by `release` (Unplanned when None), at `position` or at the end."""
@@ -379,10 +493,9 @@ def story_create(
     project_lock(project)
     _still_there(step=step, release=release, persona=fields.get("persona"))
     _room_for_one_more(project.stories.all(), most=MAP_LIMITS.stories, holder="A map", noun="stories")
-    story = Story(project=project, step=step, release=release, position=10**6)
+    story = Story(project=project, step=step, release=release)
     _apply_story_fields(story, {**fields, "title": title})
-    _save(story)
-    _place(story, Story.objects.filter(step=step, release=release), position)
+    _row_create(story, group=_cell(step.pk, getattr(release, "pk", None)), position=position, by=by)
     return story
 
 
@@ -394,7 +507,7 @@ def _lock_story(story: Story, version: int | None) -> Story:
 
 
 @transaction.atomic
-def story_update(*, story: Story, version: int | None = None, **fields: Any) -> Story:
+def story_update(*, story: Story, version: int | None = None, by: User | None = None, **fields: Any) -> Story:
     """Change a story's fields. With `version`, refuse (StoryConflict) if it was saved since that version."""
     _same_project(story.project, "step", fields.get("step"))
     _same_project(story.project, "release", fields.get("release"))
@@ -403,31 +516,31 @@ def story_update(*, story: Story, version: int | None = None, **fields: Any) -> 
     # Unless told otherwise the story stays where it is now, not where the caller last saw it.
     target_step = fields.pop("step", None) or current.step
     target_release = fields.pop("release") if "release" in fields else current.release
-    moved = (target_step.pk, getattr(target_release, "pk", None)) != (current.step_id, current.release_id)
-    _apply_story_fields(current, fields)
-    current.version += 1
-    if moved:
-        _leave_cell(current)
-        current.step, current.release = target_step, target_release
-        current.position = 10**6
-    _save(current)
-    if moved:
-        _place(current, Story.objects.filter(step=target_step, release=target_release), None)
+    leaving = _cell(current.step_id, current.release_id)
+    target = _cell(target_step.pk, getattr(target_release, "pk", None))
+    scopes = [Scope(Story, Q(pk=current.pk))] if target == leaving else [leaving, target]
+    with recording(project=current.project, by=by, kind=EDIT, verb="edit", subject=current, scopes=scopes):
+        _apply_story_fields(current, fields)
+        current.version += 1
+        if target != leaving:
+            current.step, current.release = target_step, target_release
+            current.position = 10**6
+        _save(current)
+        if target != leaving:
+            _close_gap(leaving.rows())
+            _place(current, target.rows(), None)
     return current
-
-
-def _leave_cell(story: Story) -> None:
-    # Django reads `release_id=None` as IS NULL; the stubs type the lookup without None.
-    cell = Story.objects.filter(
-        step_id=story.step_id,
-        release_id=story.release_id,  # type: ignore[misc]
-    ).exclude(pk=story.pk)
-    _close_gap(cell)
 
 
 @transaction.atomic
 def story_move(
-    *, story: Story, step: Step, release: Release | None, position: int | None = None, version: int | None = None
+    *,
+    story: Story,
+    step: Step,
+    release: Release | None,
+    position: int | None = None,
+    version: int | None = None,
+    by: User | None = None,
 ) -> Story:
     """Move a story to `position` in the cell of `step` by `release` (the end when None)."""
     _check_position(position)
@@ -435,21 +548,26 @@ def story_move(
     _same_project(story.project, "release", release)
     current = _lock_story(story, version)
     _still_there(step=step, release=release)
-    if (step.pk, getattr(release, "pk", None)) != (current.step_id, current.release_id):
-        _leave_cell(current)
+    target = _cell(step.pk, getattr(release, "pk", None))
+    leaving = _cell(current.step_id, current.release_id)
+
+    def join_cell() -> None:
         current.step, current.release = step, release
-    current.version += 1
-    current.save(update_fields=["step", "release", "version", "updated"])
-    _place(current, Story.objects.filter(step=step, release=release), position)
+        current.version += 1
+        current.save(update_fields=["step", "release", "version", "updated"])
+
+    if target == leaving:
+        join_cell()  # the version goes up all the same: the story was written
+        _row_move(current, group=target, position=position, by=by)
+    else:
+        _row_move(current, group=target, position=position, by=by, leaving=leaving, change_group=join_cell)
     return current
 
 
 @transaction.atomic
-def story_delete(*, story: Story) -> None:
+def story_delete(*, story: Story, by: User | None = None) -> None:
     story = _fresh(story)
-    step_id, release_id = story.step_id, story.release_id
-    story.delete()
-    _close_gap(Story.objects.filter(step_id=step_id, release_id=release_id))  # type: ignore[misc]  # None: IS NULL
+    _row_delete(story, group=_cell(story.step_id, story.release_id), by=by)
 
 
 # --- Whole maps: documents, snapshots, imports ---------------------------------------
@@ -581,7 +699,12 @@ def _map_document(*, project: Project) -> MapDocument:
         "priority",
         "estimate",
         "status",
+        "labels",
     )
+
+    # As stored: the caller's copy of the project may predate a renaming.
+    named = Project.objects.filter(pk=project.pk).values_list("label_names", flat=True).first()
+    label_names = names_with_defaults(named)
     release_names = {pk: name for pk, name, _ in releases}
     persona_names = {pk: name for pk, name, _, _ in personas}
     # Down a step's column: release by release in board order (Unplanned last), then by position.
@@ -596,6 +719,7 @@ def _map_document(*, project: Project) -> MapDocument:
         "schema_version": SCHEMA_VERSION,
         "title": project.name,
         "description": project.description,
+        "labels": label_docs(named),
         "personas": [
             {"name": name, "description": description, "goals": list(goals)} for _, name, description, goals in personas
         ],
@@ -618,6 +742,7 @@ def _map_document(*, project: Project) -> MapDocument:
                                 "estimate": story[9],
                                 "persona": persona_names.get(story[3]),
                                 "status": story[10],
+                                "labels": [label_names[key] for key in story[11] if key in label_names],
                             }
                             for story in by_step.get(step_pk, [])
                         ],
@@ -702,6 +827,7 @@ STORY_COLUMNS = (
     "status",
     "priority",
     "estimate",
+    "labels",
     "version",
     "created",
     "updated",
@@ -732,6 +858,10 @@ def map_prepare(*, document: MapDocument, replacing: Project | None = None) -> P
     now = timezone.now()
     stamp = _concrete_field(Story, "created").get_db_prep_save(now, connection)
     criteria_field = _concrete_field(Story, "acceptance_criteria")
+    labels_field = _concrete_field(Story, "labels")
+
+    # A story's labels are names in the document; the row keeps keys.
+    label_names = document_label_names(document)
     steps: list[tuple[int, str, str]] = []
     stories: list[tuple[int, str | None, str | None, tuple[Any, ...]]] = []
     for activity_index, activity in enumerate(document["activities"]):
@@ -739,6 +869,7 @@ def map_prepare(*, document: MapDocument, replacing: Project | None = None) -> P
             step_index = len(steps)
             steps.append((activity_index, step["title"], step["description"]))
             for story in step["stories"]:
+                label_keys, _ = keys_for_names(story.get("labels") or [], project_names=label_names)
                 values = (
                     story["title"],
                     story["description"],
@@ -746,6 +877,7 @@ def map_prepare(*, document: MapDocument, replacing: Project | None = None) -> P
                     story.get("status") or Story.Status.TODO.value,
                     story["priority"] or Story.Priority.SHOULD.value,
                     story["estimate"],
+                    labels_field.get_db_prep_save(label_keys, connection),
                     1,
                     stamp,
                     stamp,
@@ -790,7 +922,8 @@ def map_apply_document(
     The document itself is written as it is. The number of queries does not
     grow with the document (bulk writes). `prepared` is `map_prepare(document=document)`,
     made before the transaction by callers that can; DocumentInvalid if the map
-    would grow past MAP_LIMITS.
+    would grow past MAP_LIMITS. The document's label names become the project's
+    (replacing: all of them; appending: those of colours the project has not named).
     """
     if prepared is None or prepared.document is not document:
         prepared = map_prepare(document=document)
@@ -879,7 +1012,14 @@ def map_apply_document(
         next_story[cell] = position + 1
         story_rows.append((project.pk, step_id, release_id, persona_id, *values, position))
     _insert_rows(Story, STORY_COLUMNS, story_rows)
-    project.save(update_fields=["updated"])
+    update_fields = ["updated"]
+    # A document that names no labels (an AI draft, an old snapshot) leaves the project's names alone.
+    if document.get("labels"):
+        stored = Project.objects.filter(pk=project.pk).values_list("label_names", flat=True).first()
+        given = {item["colour"]: item["name"] for item in document["labels"]}
+        project.label_names = label_names_written(stored, given, replace=mode == MapMode.REPLACE)
+        update_fields.append("label_names")
+    project.save(update_fields=update_fields)
     return document_counts(document)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import print_views, views
 
 app_name = "stories"
 DELETE = {"action": "delete"}
@@ -22,12 +22,13 @@ urlpatterns = [
     path("board/personas/<int:pk>/delete/", views.PersonaEditView.as_view(), DELETE, name="persona-delete"),
     path("board/stories/<int:pk>/", views.StoryView.as_view(), name="story"),
     path("board/stories/<int:pk>/delete/", views.StoryDeleteView.as_view(), name="story-delete"),
-    path("board/stories/<int:pk>/move/", views.StoryMoveView.as_view(), name="story-move"),
-    path("board/steps/<int:pk>/move/", views.StepMoveView.as_view(), name="step-move"),
-    path("board/activities/<int:pk>/move/", views.ActivityMoveView.as_view(), name="activity-move"),
-    path("board/releases/<int:pk>/move/", views.ReleaseMoveView.as_view(), name="release-move"),
+    path("projects/<int:project_id>/undo/", views.UndoView.as_view(), name="undo"),
+    path("projects/<int:project_id>/redo/", views.RedoView.as_view(), name="redo"),
+    path("projects/<int:project_id>/trash/", views.TrashView.as_view(), name="trash"),
+    path("trash/<int:change_id>/restore/", views.TrashRestoreView.as_view(), name="trash-restore"),
     path("projects/<int:project_id>/history/", views.MapHistoryView.as_view(), name="history"),
     path("projects/<int:project_id>/export/", views.ExportView.as_view(), name="export"),
+    path("projects/<int:project_id>/print/", print_views.PrintView.as_view(), name="print"),
     path("projects/<int:project_id>/import/", views.ImportIntoProjectView.as_view(), name="import"),
     path("projects/import/", views.ImportNewProjectView.as_view(), name="import-new"),
     path("snapshots/<int:snapshot_id>/restore/", views.SnapshotRestoreView.as_view(), name="snapshot-restore"),

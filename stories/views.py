@@ -1,10 +1,11 @@
 """The board: the story map page and the writes it makes; then the whole map's pages: earlier maps, export, import.
 
 Adds, edits and deletes are plain form posts that come back to the board, so
-they work without JavaScript. Moves (drag and drop, keyboard) are small JSON
-posts from static/js/board.js, which then reloads the grid fragment. All of
-them go through stories.services and the one access check in projects.access,
-and count against the board's own per-user rate limit.
+they work without JavaScript. Moves (drag and drop, keyboard), undo and redo
+go from static/js/board.js to the JSON API's endpoints, the same a script uses,
+and then reload the grid fragment. All of them go through stories.services and
+the one access check in projects.access, and count against the board's own
+per-user rate limit.
 """
 
 from collections.abc import Callable
@@ -16,28 +17,25 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
     HttpResponseRedirect,
-    JsonResponse,
     QueryDict,
-    RawPostDataException,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 
 from accounts.forms import add_service_errors
-from config.api import JSONBodyInvalid, json_body
-from config.ratelimit import RateLimited, enforce_rate_limit
+from accounts.models import User
+from config.ratelimit import enforce_rate_limit
 from config.types import AuthenticatedHttpRequest
 from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
 from projects.models import Project
 
-from . import services
+from . import history, services
 from .document import DocumentInvalid, MapDocument
 from .exports import EPIC_LEVELS
 from .forms import (
@@ -51,7 +49,9 @@ from .forms import (
     StoryTitleForm,
 )
 from .imports import MAX_IMPORT_BYTES, document_from_file
-from .models import Activity, MapSnapshot, Persona, Release, Step, Story
+from .labels import label_names, label_palette
+from .limits import TRASH_DAYS
+from .models import Activity, MapChange, MapSnapshot, Persona, Release, Step, Story
 from .selectors import EXPORT_FORMATS, project_export, snapshots_for_project, story_map_get
 
 BOARD_TEMPLATE = "stories/board.html"
@@ -99,6 +99,11 @@ def in_project[M: Model](
 class BoardWriteMixin(LoginRequiredMixin):
     """Every write from the board counts against the board's per-user limit."""
 
+    @property
+    def person(self) -> User:
+        """Who is writing: LoginRequiredMixin lets no one else this far."""
+        return cast(User, getattr(self, "request").user)  # noqa: B009  # set by View, which the mixin precedes
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and request.user.is_authenticated:
             enforce_rate_limit(request, limit="board-write", key="user")
@@ -112,8 +117,20 @@ class BoardView(LoginRequiredMixin, View):
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         story_map = story_map_get(project=project)
-        template = f"{BOARD_TEMPLATE}#grid" if request.GET.get("fragment") == "grid" else BOARD_TEMPLATE
-        return render(request, template, {"project": project, "map": story_map})
+        if request.GET.get("fragment") == "grid":
+            return render(request, f"{BOARD_TEMPLATE}#grid", {"project": project, "map": story_map})
+        state = history.history_state(project=project, user=request.user)
+        context = {
+            "project": project,
+            "map": story_map,
+            "undo": state.undo,
+            "redo": state.redo,
+            "trash_count": history.trash_changes(project=project).count(),
+            "label_palette": label_palette(project),
+            "label_names": label_names(project),
+            "density": request.user.board_density,
+        }
+        return render(request, BOARD_TEMPLATE, context)
 
 
 # --- Adding in place ------------------------------------------------------------------
@@ -146,7 +163,7 @@ class ActivityAddView(AddView):
     form_class, noun = ActivityForm, "activity"
 
     def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Activity:
-        return services.activity_create(project=project, **data)
+        return services.activity_create(by=self.person, project=project, **data)
 
 
 class StepAddView(AddView):
@@ -154,21 +171,21 @@ class StepAddView(AddView):
 
     def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Step:
         activity = in_project(Activity, project, post.get("activity"), "activity")
-        return services.step_create(project=project, activity=activity, **data)
+        return services.step_create(by=self.person, project=project, activity=activity, **data)
 
 
 class ReleaseAddView(AddView):
     form_class, noun = ReleaseForm, "release"
 
     def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Release:
-        return services.release_create(project=project, **data)
+        return services.release_create(by=self.person, project=project, **data)
 
 
 class PersonaAddView(AddView):
     form_class, noun = PersonaForm, "persona"
 
     def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Persona:
-        return services.persona_create(project=project, **data)
+        return services.persona_create(by=self.person, project=project, **data)
 
 
 class StoryAddView(AddView):
@@ -177,7 +194,7 @@ class StoryAddView(AddView):
     def create(self, project: Project, data: dict[str, Any], post: QueryDict) -> Story:
         step = in_project(Step, project, post.get("step"), "step")
         release = in_project(Release, project, post.get("release"), "release", required=False)
-        return services.story_create(project=project, step=step, release=release, title=data["title"])
+        return services.story_create(by=self.person, project=project, step=step, release=release, title=data["title"])
 
 
 # --- Editing and deleting the backbone, releases and personas ----------------------------
@@ -197,7 +214,7 @@ class EditView(BoardWriteMixin, View):
         noun = self.model._meta.verbose_name
         name = self.model._meta.model_name or ""  # always set for a concrete model
         if action == "delete":
-            self.delete_service(**{name: obj})
+            self.delete_service(**{name: obj}, by=request.user)
             messages.success(request, f"The {noun} “{obj}” was deleted.")
             return HttpResponseRedirect(board_url(obj.project))
         form = self.form_class(request.POST)
@@ -205,7 +222,7 @@ class EditView(BoardWriteMixin, View):
             messages.error(request, f"The {noun} was not saved. {form_error_text(form)}")
         else:
             try:
-                self.update_service(**{name: obj}, **form.cleaned_data)
+                self.update_service(**{name: obj}, by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 messages.error(request, f"The {noun} was not saved. {error_text(error)}")
         return HttpResponseRedirect(board_url(obj.project, f"{name}-{obj.pk}"))
@@ -259,7 +276,7 @@ class StoryView(BoardWriteMixin, View):
         fields = dict(form.cleaned_data)
         version = fields.pop("version")
         try:
-            saved = services.story_update(story=story, version=version, **fields)
+            saved = services.story_update(story=story, version=version, by=request.user, **fields)
         except services.StoryConflict as conflict:
             # Keep what the person typed, but show what was saved meanwhile and
             # move the form to the current version: saving again is a choice.
@@ -278,91 +295,53 @@ class StoryView(BoardWriteMixin, View):
 class StoryDeleteView(BoardWriteMixin, View):
     def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
-        services.story_delete(story=story)
+        services.story_delete(story=story, by=request.user)
         messages.success(request, f"The story “{story.title}” was deleted.")
         return HttpResponseRedirect(board_url(story.project))
 
 
-# --- Moves (JSON, from drag and drop and the keyboard) ----------------------------------
+# --- Undo, redo and the Trash ------------------------------------------------------------
 
 
-class MoveView[M: services.MapRow](BoardWriteMixin, View):
-    model: type[M]  # set by each subclass
+class UndoView(BoardWriteMixin, View):
+    """Undo the person's latest change to the map (the board's Undo button without JavaScript)."""
 
-    def move(self, obj: M, body: dict[str, Any]) -> M:
-        raise NotImplementedError
+    redo = False
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        step = history.change_redo if self.redo else history.change_undo
         try:
-            return super().dispatch(request, *args, **kwargs)
-        except RateLimited as limited:
-            response = JsonResponse({"detail": "Too many moves: wait a moment."}, status=429)
-            response["Retry-After"] = str(limited.retry_after)
-            return response
-        except Http404 as missing:
-            # Not the user's, or deleted by someone else while this move waited for the lock.
-            return JsonResponse({"detail": str(missing) or "Not found."}, status=404)
+            done = step(project=project, user=request.user)
+        except history.UndoRefused as refused:
+            messages.error(request, f"{'Redo' if self.redo else 'Undo'} did not happen. {error_text(refused)}")
+            return HttpResponseRedirect(board_url(project))
+        messages.success(request, f"{'Redone' if self.redo else 'Undone'}: {done.change.label}.")
+        return HttpResponseRedirect(board_url(project, done.focus or ""))
 
-    def post(self, request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
-        obj = map_object_get_for_user(self.model, user=request.user, pk=pk)
+
+class RedoView(UndoView):
+    redo = True
+
+
+class TrashView(LoginRequiredMixin, View):
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        context = {"project": project, "items": history.trash_list(project=project), "days": TRASH_DAYS}
+        return render(request, "stories/trash.html", context)
+
+
+class TrashRestoreView(BoardWriteMixin, View):
+    def post(self, request: AuthenticatedHttpRequest, change_id: int) -> HttpResponse:
+        visible = MapChange.objects.filter(project_access_filter(request.user, prefix="project__"))
+        change = get_object_or_404(visible.select_related("project"), pk=change_id)
         try:
-            body = json_body(request.body or b"{}")
-        except (JSONBodyInvalid, RawPostDataException):
-            # RawPostDataException: a multipart form, whose stream the CSRF check has read already.
-            body = None
-        if not isinstance(body, dict):
-            return JsonResponse({"errors": {"body": [MOVE_BODY_ERROR]}}, status=400)
-        try:
-            moved = self.move(obj, body)
-        except services.StoryConflict as conflict:
-            detail = "This story changed since you loaded the board."
-            return JsonResponse({"detail": detail, "version": conflict.story.version}, status=409)
-        except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-            return JsonResponse({"errors": errors, "detail": error_text(error)}, status=400)
-        return JsonResponse({"id": moved.pk, "position": moved.position, "version": getattr(moved, "version", None)})
-
-
-MOVE_BODY_ERROR = "Send a JSON object, with Content-Type: application/json."
-
-
-def position_of(body: dict[str, Any]) -> int:
-    position = body.get("position")
-    if not isinstance(position, int) or isinstance(position, bool):
-        raise ValidationError({"position": "Position must be a whole number, 0 or more."})
-    return position
-
-
-class StoryMoveView(MoveView[Story]):
-    model = Story
-
-    def move(self, story: Story, body: dict[str, Any]) -> Story:
-        step = in_project(Step, story.project, body.get("step"), "step")
-        release = in_project(Release, story.project, body.get("release"), "release", required=False)
-        version = body.get("version") if isinstance(body.get("version"), int) else None
-        return services.story_move(story=story, step=step, release=release, position=position_of(body), version=version)
-
-
-class StepMoveView(MoveView[Step]):
-    model = Step
-
-    def move(self, step: Step, body: dict[str, Any]) -> Step:
-        activity = in_project(Activity, step.project, body.get("activity"), "activity", required=False)
-        return services.step_move(step=step, activity=activity, position=position_of(body))
-
-
-class ActivityMoveView(MoveView[Activity]):
-    model = Activity
-
-    def move(self, activity: Activity, body: dict[str, Any]) -> Activity:
-        return services.activity_move(activity=activity, position=position_of(body))
-
-
-class ReleaseMoveView(MoveView[Release]):
-    model = Release
-
-    def move(self, release: Release, body: dict[str, Any]) -> Release:
-        return services.release_move(release=release, position=position_of(body))
+            done = history.trash_restore(change=change, user=request.user)
+        except history.UndoRefused as refused:
+            messages.error(request, f"Not restored. {error_text(refused)}")
+            return HttpResponseRedirect(reverse("stories:trash", kwargs={"project_id": change.project_id}))
+        messages.success(request, f"Restored: {done.change.label.removeprefix('delete ')}.")
+        return HttpResponseRedirect(board_url(change.project, done.focus or ""))
 
 
 # --- The whole map: earlier maps, export, import ---------------------------------------
@@ -385,14 +364,14 @@ class SnapshotRestoreView(LoginRequiredMixin, View):
 
 
 class ExportView(LoginRequiredMixin, View):
-    """Download the map: ?format=json|csv|md, and for CSV ?epics=activities|steps."""
+    """Download the map: ?format=json|csv|md|svg, and for CSV ?epics=activities|steps."""
 
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         export_format = request.GET.get("format", "json")
         epic_level = request.GET.get("epics", "activities")
         if export_format not in EXPORT_FORMATS or epic_level not in EPIC_LEVELS:
-            return HttpResponseBadRequest("Choose format json, csv or md, and epics activities or steps.")
+            return HttpResponseBadRequest("Choose format json, csv, md or svg, and epics activities or steps.")
         content, content_type, filename = project_export(
             project=project, export_format=export_format, epic_level=epic_level
         )

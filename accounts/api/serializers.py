@@ -9,6 +9,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from stories.limits import BoardDensity
 
 from .authentication import SECURITY_STAMP_CLAIM
 
@@ -59,8 +60,19 @@ class RefreshTokenSerializer(serializers.Serializer[Any]):
     refresh = serializers.CharField()
 
 
+class MeSerializer(UserSerializer):
+    """The signed-in person's own account: the public fields and their settings."""
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "board_density"]
+        read_only_fields = [*UserSerializer.Meta.read_only_fields, "board_density"]
+
+
 class ProfileUpdateSerializer(serializers.Serializer[Any]):
     full_name = serializers.CharField(max_length=150, allow_blank=True)
+    board_density = serializers.ChoiceField(
+        choices=BoardDensity.choices, help_text="How much of a map the board shows at once."
+    )
 
 
 class PasswordSerializer(serializers.Serializer[Any]):

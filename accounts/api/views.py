@@ -24,6 +24,7 @@ from config.types import AuthenticatedRequest
 from .serializers import (
     DetailSerializer,
     EmailChangeSerializer,
+    MeSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
@@ -95,18 +96,22 @@ class LogoutView(PublicAPIView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(responses=MeSerializer)
     def get(self, request: AuthenticatedRequest) -> Response:
-        return Response(UserSerializer(request.user).data)
+        return Response(MeSerializer(request.user).data)
 
-    @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer)
+    @extend_schema(request=ProfileUpdateSerializer, responses=MeSerializer)
     def patch(self, request: AuthenticatedRequest) -> Response:
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = request.user
         if "full_name" in serializer.validated_data:
             user = services.user_update_profile(user=user, full_name=serializer.validated_data["full_name"])
-        return Response(UserSerializer(user).data)
+        if "board_density" in serializer.validated_data:
+            # One column: a density change from the board never races a profile edit elsewhere.
+            user.board_density = serializer.validated_data["board_density"]
+            user.save(update_fields=["board_density"])
+        return Response(MeSerializer(user).data)
 
     # OpenAPI 3.0 gives DELETE no request body, so the schema cannot show the
     # password it needs; it says so, and documents the 400 that a missing one gets.

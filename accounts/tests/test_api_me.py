@@ -21,7 +21,7 @@ def test_me_shows_the_users_public_fields(owner_api, owner):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "email", "full_name", "email_verified", "date_joined"}
+    assert set(body) == {"id", "email", "full_name", "email_verified", "date_joined", "board_density"}
     assert body["id"] == owner.pk
     assert body["email"] == "olive@example.com"
     assert body["full_name"] == "Olive Owner"

@@ -603,6 +603,7 @@ def test_a_complete_map_whose_story_has_only_a_title_takes_the_defaults(fake_ope
         "estimate": None,
         "persona": None,
         "status": "todo",
+        "labels": [],
     }
 
 
@@ -632,6 +633,7 @@ def test_stories_with_only_titles_take_the_defaults(fake_openai):
         "estimate": None,
         "persona": None,
         "status": "todo",
+        "labels": [],
     }
 
 

@@ -2,10 +2,13 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from projects.limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX
 from projects.models import Project
+from stories.labels import clean_label_names, names_with_defaults
+from stories.limits import LABEL_NAME_MAX, LabelColour
 
 
 class StringField(serializers.CharField):
@@ -17,12 +20,39 @@ class StringField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class LabelNamesField(serializers.DictField):
+    """The project's name for each of the eight label colours: {"red": "Payments", "orange": "Orange", …}.
+
+    Written, it takes some colours or all: a name replaces that colour's, an empty
+    one gives the colour back its palette name, and colours left out keep theirs.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=StringField(allow_blank=True, max_length=LABEL_NAME_MAX), **kwargs)
+
+    def to_representation(self, value: Any) -> dict[str, str]:
+        # `value` is the project's label_names as stored: only the colours it renamed.
+        names = names_with_defaults(value)
+        return {colour: names[colour] for colour in LabelColour.values}
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        names: dict[str, str] = super().to_internal_value(data)
+        try:
+            # Checked alone here; against the names the project keeps, by the service under its lock.
+            clean_label_names(names)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict.get("label_names", error.messages)) from None
+        return names
+
+
 class ProjectSummarySerializer(serializers.ModelSerializer[Project]):
     """A project without its counts: the header of a story map."""
 
+    label_names = LabelNamesField(read_only=True)
+
     class Meta:
         model = Project
-        fields = ["id", "name", "description", "created", "updated"]
+        fields = ["id", "name", "description", "label_names", "created", "updated"]
         read_only_fields = fields
 
 
@@ -43,3 +73,4 @@ class ProjectWriteSerializer(serializers.Serializer[Any]):
 
     name = StringField(max_length=PROJECT_NAME_MAX)
     description = StringField(max_length=PROJECT_DESCRIPTION_MAX, allow_blank=True, required=False)
+    label_names = LabelNamesField(required=False)

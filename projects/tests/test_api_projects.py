@@ -9,7 +9,17 @@ from stories.tests.test_api_support import build_board, snapshot
 pytestmark = pytest.mark.django_db
 
 PROJECTS = "/api/v1/projects/"
-PROJECT_FIELDS = {"id", "name", "description", "created", "updated", "activity_count", "story_count", "point_total"}
+PROJECT_FIELDS = {
+    "id",
+    "name",
+    "description",
+    "label_names",
+    "created",
+    "updated",
+    "activity_count",
+    "story_count",
+    "point_total",
+}
 
 
 def project_url(project_id: int) -> str:

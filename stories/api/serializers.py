@@ -22,7 +22,16 @@ from rest_framework.renderers import JSONRenderer
 
 from projects.api.serializers import ProjectSummarySerializer, StringField
 from projects.models import Project
-from stories.limits import CRITERIA_MAX, CRITERION_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX
+from stories.labels import KEY_ORDER, clean_label_keys
+from stories.limits import (
+    CRITERIA_MAX,
+    CRITERION_MAX,
+    ESTIMATE_MAX,
+    ESTIMATE_MIN,
+    LABELS_PER_STORY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+)
 from stories.models import Activity, Persona, Release, Step, Story
 from stories.selectors import story_map_get
 
@@ -51,6 +60,20 @@ def _text_list(**kwargs: Any) -> serializers.ListField:
     return serializers.ListField(
         child=StringField(max_length=CRITERION_MAX, allow_blank=True), max_length=CRITERIA_MAX, **kwargs
     )
+
+
+class LabelKeysField(serializers.ListField):
+    """A story's labels: colour keys (red … grey) and annotation keys (risky, blocked, unclear, needs-split)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.ChoiceField(choices=list(KEY_ORDER)))
+        kwargs.setdefault("max_length", LABELS_PER_STORY_MAX)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> list[str] | None:
+        keys = super().run_validation(data)
+        # Each once, in palette order, as the story keeps them; after the length is checked.
+        return None if keys is None else clean_label_keys(keys)
 
 
 # --- Output ----------------------------------------------------------------------------
@@ -93,6 +116,7 @@ class StorySerializer(serializers.ModelSerializer[Story]):
     release = serializers.IntegerField(source="release_id", read_only=True, allow_null=True)
     persona = serializers.IntegerField(source="persona_id", read_only=True, allow_null=True)
     acceptance_criteria = serializers.ListField(child=serializers.CharField(), read_only=True)
+    labels = LabelKeysField(read_only=True)
 
     class Meta:
         model = Story
@@ -107,6 +131,7 @@ class StorySerializer(serializers.ModelSerializer[Story]):
             "status",
             "priority",
             "estimate",
+            "labels",
             "position",
             "version",
             "created",
@@ -127,6 +152,7 @@ class MapStorySerializer(serializers.ModelSerializer[Story]):
     release = serializers.IntegerField(source="release_id", read_only=True, allow_null=True)
     persona = serializers.IntegerField(source="persona_id", read_only=True, allow_null=True)
     acceptance_criteria = serializers.ListField(child=serializers.CharField(), read_only=True)
+    labels = LabelKeysField(read_only=True)
 
     class Meta:
         model = Story
@@ -138,6 +164,7 @@ class MapStorySerializer(serializers.ModelSerializer[Story]):
             "status",
             "priority",
             "estimate",
+            "labels",
             "persona",
             "release",
             "position",
@@ -224,6 +251,7 @@ def _map_step(step: Step) -> dict[str, Any]:
                 "status": story.status,
                 "priority": story.priority,
                 "estimate": story.estimate,
+                "labels": [str(key) for key in story.labels],
                 "persona": story.persona_id,
                 "release": story.release_id,
                 "position": story.position,
@@ -355,6 +383,7 @@ class StoryFieldsSerializer(serializers.Serializer[Any]):
         min_value=ESTIMATE_MIN, max_value=ESTIMATE_MAX, allow_null=True, required=False, help_text="Story points."
     )
     persona = ProjectObjectField(Persona, allow_null=True, required=False)
+    labels = LabelKeysField(required=False, help_text="Colour and annotation keys; the list replaces the story's.")
 
 
 class StoryCreateSerializer(StoryFieldsSerializer):

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import F, Model, QuerySet
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip as ACCEPTS_GZIP
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -24,15 +25,15 @@ from rest_framework.views import APIView
 
 from config.ratelimit import enforce_rate_limit
 from config.types import AuthenticatedRequest
-from projects.access import map_object_get_for_user, project_get_for_user
+from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
 from projects.api.serializers import ProjectSerializer
 from projects.models import Project
 from projects.selectors import project_list_for_user
-from stories import services
+from stories import history, services
 from stories.document import DocumentInvalid
 from stories.exports import EPIC_LEVELS
 from stories.imports import MAX_IMPORT_BYTES, document_from_file
-from stories.models import Activity, MapMode, Persona, Release, Step, Story
+from stories.models import Activity, MapChange, MapMode, Persona, Release, Step, Story
 from stories.selectors import EXPORT_FORMATS, project_export
 
 from .serializers import (
@@ -70,6 +71,12 @@ def _parse(
 
 def _limit_story_writes(request: Request) -> None:
     enforce_rate_limit(request, limit="story-write", key="user")
+
+
+def _limit_moves(request: Request) -> None:
+    # The board's drag and drop and keyboard moves come here too: they count against the
+    # board's limit, far above what a person dragging cards makes, not the scripts' limits.
+    enforce_rate_limit(request, limit="board-write", key="user")
 
 
 def _limit_map_writes(request: Request) -> None:
@@ -134,7 +141,7 @@ class ActivityListView(ProjectObjectListView):
         _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(ActivityCreateSerializer, request, project=project)
-        activity = services.activity_create(project=project, **data)
+        activity = services.activity_create(by=request.user, project=project, **data)
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 
 
@@ -148,12 +155,12 @@ class ActivityDetailView(APIView):
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         activity = map_object_get_for_user(Activity, user=request.user, pk=pk)
         data = _parse(ActivityUpdateSerializer, request, project=activity.project)
-        return Response(ActivitySerializer(services.activity_update(activity=activity, **data)).data)
+        return Response(ActivitySerializer(services.activity_update(by=request.user, activity=activity, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the activity with its steps and their stories."""
-        services.activity_delete(activity=map_object_get_for_user(Activity, user=request.user, pk=pk))
+        services.activity_delete(by=request.user, activity=map_object_get_for_user(Activity, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -161,9 +168,10 @@ class ActivityDetailView(APIView):
 class ActivityMoveView(APIView):
     @extend_schema(request=MoveSerializer, responses=ActivitySerializer)
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        _limit_moves(request)
         activity = map_object_get_for_user(Activity, user=request.user, pk=pk)
         data = _parse(MoveSerializer, request, project=activity.project)
-        return Response(ActivitySerializer(services.activity_move(activity=activity, **data)).data)
+        return Response(ActivitySerializer(services.activity_move(by=request.user, activity=activity, **data)).data)
 
 
 # --- Steps ------------------------------------------------------------------------------
@@ -183,7 +191,7 @@ class StepListView(ProjectObjectListView):
         _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(StepCreateSerializer, request, project=project)
-        step = services.step_create(project=project, **data)
+        step = services.step_create(by=request.user, project=project, **data)
         return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
 
 
@@ -197,12 +205,12 @@ class StepDetailView(APIView):
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         step = map_object_get_for_user(Step, user=request.user, pk=pk)
         data = _parse(StepUpdateSerializer, request, project=step.project)
-        return Response(StepSerializer(services.step_update(step=step, **data)).data)
+        return Response(StepSerializer(services.step_update(by=request.user, step=step, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the step with its stories."""
-        services.step_delete(step=map_object_get_for_user(Step, user=request.user, pk=pk))
+        services.step_delete(by=request.user, step=map_object_get_for_user(Step, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -211,9 +219,10 @@ class StepMoveView(APIView):
     @extend_schema(request=StepMoveSerializer, responses=StepSerializer)
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Move the step within its activity, or to another activity of the project; its stories go with it."""
+        _limit_moves(request)
         step = map_object_get_for_user(Step, user=request.user, pk=pk)
         data = _parse(StepMoveSerializer, request, project=step.project)
-        return Response(StepSerializer(services.step_move(step=step, **data)).data)
+        return Response(StepSerializer(services.step_move(by=request.user, step=step, **data)).data)
 
 
 # --- Releases ---------------------------------------------------------------------------
@@ -231,7 +240,7 @@ class ReleaseListView(ProjectObjectListView):
         _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(ReleaseCreateSerializer, request, project=project)
-        release = services.release_create(project=project, **data)
+        release = services.release_create(by=request.user, project=project, **data)
         return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 
 
@@ -245,12 +254,12 @@ class ReleaseDetailView(APIView):
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         release = map_object_get_for_user(Release, user=request.user, pk=pk)
         data = _parse(ReleaseUpdateSerializer, request, project=release.project)
-        return Response(ReleaseSerializer(services.release_update(release=release, **data)).data)
+        return Response(ReleaseSerializer(services.release_update(by=request.user, release=release, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the release; its stories move to the end of their steps' Unplanned cells."""
-        services.release_delete(release=map_object_get_for_user(Release, user=request.user, pk=pk))
+        services.release_delete(by=request.user, release=map_object_get_for_user(Release, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -258,9 +267,10 @@ class ReleaseDetailView(APIView):
 class ReleaseMoveView(APIView):
     @extend_schema(request=MoveSerializer, responses=ReleaseSerializer)
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        _limit_moves(request)
         release = map_object_get_for_user(Release, user=request.user, pk=pk)
         data = _parse(MoveSerializer, request, project=release.project)
-        return Response(ReleaseSerializer(services.release_move(release=release, **data)).data)
+        return Response(ReleaseSerializer(services.release_move(by=request.user, release=release, **data)).data)
 
 
 # --- Personas ---------------------------------------------------------------------------
@@ -278,7 +288,7 @@ class PersonaListView(ProjectObjectListView):
         _limit_map_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(PersonaWriteSerializer, request, project=project)
-        persona = services.persona_create(project=project, **data)
+        persona = services.persona_create(by=request.user, project=project, **data)
         return Response(PersonaSerializer(persona).data, status=status.HTTP_201_CREATED)
 
 
@@ -292,13 +302,24 @@ class PersonaDetailView(APIView):
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         persona = map_object_get_for_user(Persona, user=request.user, pk=pk)
         data = _parse(PersonaWriteSerializer, request, project=persona.project, partial=True)
-        return Response(PersonaSerializer(services.persona_update(persona=persona, **data)).data)
+        return Response(PersonaSerializer(services.persona_update(by=request.user, persona=persona, **data)).data)
 
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the persona; its stories keep their place, without a persona."""
-        services.persona_delete(persona=map_object_get_for_user(Persona, user=request.user, pk=pk))
+        services.persona_delete(by=request.user, persona=map_object_get_for_user(Persona, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["personas"])
+class PersonaMoveView(APIView):
+    @extend_schema(request=MoveSerializer, responses=PersonaSerializer)
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """Move the persona to another place in the project's list of personas."""
+        _limit_moves(request)
+        persona = map_object_get_for_user(Persona, user=request.user, pk=pk)
+        data = _parse(MoveSerializer, request, project=persona.project)
+        return Response(PersonaSerializer(services.persona_move(by=request.user, persona=persona, **data)).data)
 
 
 # --- Stories ----------------------------------------------------------------------------
@@ -328,7 +349,7 @@ class StoryListView(ProjectObjectListView):
         _limit_story_writes(request)
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = _parse(StoryCreateSerializer, request, project=project)
-        story = services.story_create(project=project, **data)
+        story = services.story_create(by=request.user, project=project, **data)
         return Response(StorySerializer(story).data, status=status.HTTP_201_CREATED)
 
 
@@ -345,7 +366,7 @@ class StoryDetailView(APIView):
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
         data = _parse(StoryUpdateSerializer, request, project=story.project)
         try:
-            story = services.story_update(story=story, **data)
+            story = services.story_update(by=request.user, story=story, **data)
         except services.StoryConflict as conflict:
             return _conflict(conflict)
         return Response(StorySerializer(story).data)
@@ -353,7 +374,7 @@ class StoryDetailView(APIView):
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         _limit_story_writes(request)
-        services.story_delete(story=map_object_get_for_user(Story, user=request.user, pk=pk))
+        services.story_delete(by=request.user, story=map_object_get_for_user(Story, user=request.user, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -362,14 +383,111 @@ class StoryMoveView(APIView):
     @extend_schema(request=StoryMoveSerializer, responses={200: StorySerializer, **CONFLICT})
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Move a story to a place in the cell of a step by a release (null = Unplanned)."""
-        _limit_story_writes(request)
+        _limit_moves(request)
         story = map_object_get_for_user(Story, user=request.user, pk=pk)
         data = _parse(StoryMoveSerializer, request, project=story.project)
         try:
-            story = services.story_move(story=story, **data)
+            story = services.story_move(by=request.user, story=story, **data)
         except services.StoryConflict as conflict:
             return _conflict(conflict)
         return Response(StorySerializer(story).data)
+
+
+# --- Undo, redo and the Trash ----------------------------------------------------------
+
+
+class ChangeRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    # A field called "label" shadows Field.label, which a serializer used as a field would show.
+    label = serializers.CharField(help_text="What it changed, as the Undo button says: delete story “Pay online”.")  # type: ignore[assignment]
+
+
+class HistorySerializer(serializers.Serializer[Any]):
+    undo = ChangeRefSerializer(allow_null=True, help_text="What Undo would undo; null when nothing.")
+    redo = ChangeRefSerializer(allow_null=True, help_text="What Redo would make again; null when nothing.")
+
+
+class DoneSerializer(HistorySerializer):
+    done = ChangeRefSerializer(help_text="The change just undone, redone or restored.")
+    focus = serializers.CharField(allow_null=True, help_text="The board element it concerns, e.g. story-12.")
+
+
+class TrashItemSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="change.pk")
+    kind = serializers.CharField(source="noun")
+    title = serializers.CharField()
+    contents = serializers.CharField(help_text="What was deleted with it: with 3 steps and 8 stories.")
+    deleted = serializers.DateTimeField(source="change.created")
+    deleted_by = serializers.EmailField(source="change.user.email")
+    expires = serializers.DateTimeField()
+
+
+def _history(state: history.HistoryState) -> dict[str, Any]:
+    return {
+        "undo": {"id": state.undo.id, "label": state.undo.label} if state.undo else None,
+        "redo": {"id": state.redo.id, "label": state.redo.label} if state.redo else None,
+    }
+
+
+def _done(done: history.Done) -> Response:
+    body = {"done": {"id": done.change.pk, "label": done.change.label}, "focus": done.focus, **_history(done.state)}
+    return Response(body)
+
+
+def _refused(refused: history.UndoRefused) -> Response:
+    return Response({"detail": " ".join(refused.messages)}, status=status.HTTP_409_CONFLICT)
+
+
+@extend_schema(tags=["history"])
+class HistoryView(APIView):
+    @extend_schema(responses=HistorySerializer)
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        """What your Undo and Redo would do on this map: your last 50 changes, kept on the server."""
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return Response(_history(history.history_state(project=project, user=request.user)))
+
+
+@extend_schema(tags=["history"])
+class UndoView(APIView):
+    redo = False
+
+    @extend_schema(request=None, responses={200: DoneSerializer, 409: OpenApiTypes.OBJECT})
+    def post(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        """Undo your latest change to this map (redo/: make the one you undid last again); 409 if it cannot be."""
+        _limit_map_writes(request)
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        step = history.change_redo if self.redo else history.change_undo
+        try:
+            return _done(step(project=project, user=request.user))
+        except history.UndoRefused as refused:
+            return _refused(refused)
+
+
+class RedoView(UndoView):
+    redo = True
+
+
+@extend_schema(tags=["history"])
+class TrashListView(APIView):
+    @extend_schema(responses=TrashItemSerializer(many=True))
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        """What was deleted from this map in the last 30 days and can be restored, newest first."""
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return Response(TrashItemSerializer(history.trash_list(project=project), many=True).data)
+
+
+@extend_schema(tags=["history"])
+class TrashRestoreView(APIView):
+    @extend_schema(request=None, responses={200: DoneSerializer, 409: OpenApiTypes.OBJECT})
+    def post(self, request: AuthenticatedRequest, change_id: int) -> Response:
+        """Put a deleted item back where it was, with what was deleted along with it."""
+        _limit_map_writes(request)
+        visible = MapChange.objects.filter(project_access_filter(request.user, prefix="project__"))
+        change = get_object_or_404(visible.select_related("project"), pk=change_id)
+        try:
+            return _done(history.trash_restore(change=change, user=request.user))
+        except history.UndoRefused as refused:
+            return _refused(refused)
 
 
 # --- The whole map: export and import -------------------------------------------------
@@ -381,10 +499,15 @@ class ExportView(APIView):
             OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="json"),
             OpenApiParameter("epics", str, enum=list(EPIC_LEVELS), default="activities", description="CSV only"),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): str, (200, "text/markdown"): str},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): str,
+            (200, "text/markdown"): str,
+            (200, "image/svg+xml"): str,
+        },
     )
     def get(self, request: AuthenticatedRequest, project_id: int) -> HttpResponse:
-        """The map as a story map document (json), a Jira-ready CSV (csv) or a Markdown outline (md)."""
+        """The map as a story map document (json), a Jira-ready CSV (csv), a Markdown outline (md) or an image (svg)."""
         project = project_get_for_user(user=request.user, project_id=project_id)
         export_format = request.query_params.get("format", "json")
         epic_level = request.query_params.get("epics", "activities")

@@ -21,7 +21,7 @@ def test_the_map_has_the_whole_board_in_board_order(owner_api, owner):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"project", "personas", "releases", "activities"}
-    assert set(body["project"]) == {"id", "name", "description", "created", "updated"}
+    assert set(body["project"]) == {"id", "name", "description", "label_names", "created", "updated"}
     assert (body["project"]["id"], body["project"]["name"]) == (board.project.pk, "Shop")
     assert body["personas"] == [
         {"id": board.shopper.pk, "name": "Shopper", "description": "", "goals": ["Find it fast"], "position": 0}
@@ -54,6 +54,7 @@ def test_the_map_has_the_whole_board_in_board_order(owner_api, owner):
         "status": "todo",
         "priority": "must",
         "estimate": 3,
+        "labels": [],
         "persona": board.shopper.pk,
         "release": board.mvp.pk,
         "position": 0,

@@ -255,25 +255,3 @@ def test_a_board_form_racing_a_delete_answers_the_404_page(owner, client, monkey
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
-
-
-@pytest.mark.parametrize(
-    ("name", "body"),
-    [
-        ("activities/{buy}", {"position": 0}),
-        ("steps/{pay}", {"position": 0}),
-        ("releases/{later}", {"position": 0}),
-        ("stories/{card}", {"step": "{search}", "release": None, "position": 0}),
-    ],
-)
-def test_a_board_move_racing_a_delete_answers_json_404(owner, client, monkeypatch, name, body):
-    board = build_board(owner)
-    ids = ids_of(board)
-    client.force_login(owner)
-    body = with_ids(body, ids)
-    delete_after_lookup(monkeypatch, board_views)
-
-    response = client.post(f"/board/{name.format(**ids)}/move/", body, content_type="application/json")
-
-    assert response.status_code == 404
-    assert "with that id" in response.json()["detail"]

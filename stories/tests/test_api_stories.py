@@ -19,6 +19,7 @@ STORY_FIELDS = {
     "status",
     "priority",
     "estimate",
+    "labels",
     "position",
     "version",
     "created",
@@ -96,6 +97,7 @@ def test_story_list_is_paginated_in_board_order(owner_api, owner):
         "status": "todo",
         "priority": "must",
         "estimate": 3,
+        "labels": [],
         "position": 0,
         "version": 1,
     }

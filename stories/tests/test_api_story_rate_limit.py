@@ -42,9 +42,8 @@ def test_thirty_story_writes_a_minute_pass_and_the_31st_is_429(owner_api, owner,
         ("post", "/api/v1/projects/{project}/stories/", {"step": "{search}", "title": "New"}),
         ("patch", "/api/v1/stories/{keyword}/", {"title": "Changed"}),
         ("delete", "/api/v1/stories/{keyword}/", None),
-        ("post", "/api/v1/stories/{keyword}/move/", {"step": "{pay}", "release": None, "position": 0}),
     ],
-    ids=["create", "update", "delete", "move"],
+    ids=["create", "update", "delete"],
 )
 def test_every_kind_of_story_write_is_limited(owner_api, owner, frozen_ratelimit_clock, method, path, payload):
     board = build_board(owner)

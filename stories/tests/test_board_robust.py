@@ -4,7 +4,6 @@ Every URL of the board (the `stories` URL namespace) is found by walking the
 URL configuration and tried with every method a browser or script may send.
 """
 
-import json
 import logging
 from collections.abc import Iterator
 
@@ -12,9 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from config.api import MAX_JSON_DEPTH
 from stories import services
-from stories.models import Activity, MapSnapshot, Persona, Release, Step, Story
+from stories.models import Activity, MapChange, MapSnapshot, Persona, Release, Step
 from stories.selectors import document_from_map
 from stories.tests.test_api_support import Board, build_board
 
@@ -22,9 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # POST last: it is the one method that may change what the others are tried on.
 METHODS = ("get", "head", "options", "put", "patch", "delete", "post")
-DEEP = "[" * 100_000
 EDIT_URLS = ("activity-edit", "step-edit", "release-edit", "persona-edit")
-MOVE_URLS = ("story-move", "step-move", "activity-move", "release-move")
 
 
 def _board_routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -40,7 +36,7 @@ BOARD_ROUTES = dict(_board_routes(get_resolver().url_patterns))
 
 
 def test_the_walk_finds_every_board_url():
-    assert {*EDIT_URLS, *MOVE_URLS, "board", "story", "story-delete", "snapshot-restore", "import-new"} <= set(
+    assert {*EDIT_URLS, "board", "story", "story-delete", "snapshot-restore", "import-new", "trash-restore"} <= set(
         BOARD_ROUTES
     )
     assert not any(route.startswith("/api/") for route in BOARD_ROUTES.values())
@@ -62,8 +58,19 @@ def url_for(name: str, board: Board) -> str:
     if "<int:snapshot_id>" in route:
         services.map_import(project=board.project, document=document_from_map(project=board.project), mode="replace")
         route = route.replace("<int:snapshot_id>", str(MapSnapshot.objects.get(project=board.project).pk))
+    if "<int:change_id>" in route:
+        route = route.replace("<int:change_id>", str(deleted_change(board.project).pk))
     assert "<" not in route, route
     return route
+
+
+def deleted_change(project):
+    """Something of the project in its Trash: a story added and deleted by its owner."""
+    step = Step.objects.filter(project=project).first()
+    assert step is not None
+    story = services.story_create(project=project, step=step, title="Thrown away")
+    services.story_delete(story=story, by=project.owner)
+    return MapChange.objects.filter(project=project).latest("pk")
 
 
 @pytest.fixture
@@ -111,36 +118,3 @@ def test_the_board_form_that_deletes_still_deletes(owner, owner_client):
 
     assert response.status_code == 302
     assert not Activity.objects.filter(pk=board.buy.pk).exists()
-
-
-@pytest.mark.parametrize("name", MOVE_URLS)
-def test_a_move_sent_as_a_form_is_a_400_saying_to_send_json(owner, owner_client, name):
-    board = build_board(owner)
-    before = list(Story.objects.order_by("pk").values_list("step_id", "release_id", "position", "version"))
-
-    response = owner_client.post(url_for(name, board), {"position": "0", "step": str(board.view.pk)})
-
-    assert response.status_code == 400
-    assert "JSON" in response.json()["errors"]["body"][0]
-    assert list(Story.objects.order_by("pk").values_list("step_id", "release_id", "position", "version")) == before
-
-
-@pytest.mark.parametrize("name", MOVE_URLS)
-def test_a_move_with_absurdly_nested_json_is_a_400(owner, owner_client, name, caplog):
-    board = build_board(owner)
-
-    response = owner_client.post(url_for(name, board), DEEP, content_type="application/json")
-
-    assert response.status_code == 400
-    assert response.json()["errors"]["body"]
-    assert not [record for record in caplog.records if record.exc_info]
-
-
-def test_a_move_nested_past_the_limit_is_refused_like_any_bad_body(owner, owner_client):
-    board = build_board(owner)
-    body = {"position": 0, "extra": json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)}
-
-    response = owner_client.post(url_for("activity-move", board), json.dumps(body), content_type="application/json")
-
-    assert response.status_code == 400
-    assert Activity.objects.get(pk=board.buy.pk).position == 1

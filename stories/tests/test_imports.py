@@ -69,6 +69,7 @@ def test_a_spreadsheet_becomes_activities_steps_and_stories_in_first_seen_order(
         "estimate": 5,
         "persona": None,
         "status": "todo",
+        "labels": [],
     }
     updates = stories(document)["Get updates"]
     assert (updates["release"], updates["priority"], updates["estimate"]) == (None, None, None)

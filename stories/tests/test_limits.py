@@ -33,8 +33,10 @@ from stories.limits import (
     CRITERION_MAX,
     ESTIMATE_MAX,
     ESTIMATE_MIN,
+    LABEL_NAME_MAX,
     TEXT_MAX,
     TITLE_MAX,
+    LabelColour,
     StoryPriority,
     StoryStatus,
 )
@@ -476,7 +478,8 @@ def test_the_board_page_limits_its_inputs_as_the_api_does(owner_client, board):
         match.group("name"): int(match.group("limit"))
         for match in re.finditer(r'name="(?P<name>\w+)"[^>]*?maxlength="(?P<limit>\d+)"', html)
     }
-    assert limits == {"title": TITLE_MAX, "name": TITLE_MAX, "description": TEXT_MAX, "goal": TEXT_MAX}
+    colours = {f"name_{colour}": LABEL_NAME_MAX for colour in LabelColour.values}
+    assert limits == {"title": TITLE_MAX, "name": TITLE_MAX, "description": TEXT_MAX, "goal": TEXT_MAX, **colours}
     # Every text input and area of the board's forms carries a limit.
     unlimited = re.findall(
         r'<(?:input|textarea)(?![^>]*type="(?:hidden|submit|radio|checkbox)")(?![^>]*maxlength)'
