@@ -10,6 +10,7 @@
   }
   var statusLine = document.getElementById("board-status");
   var collapsedKey = "mapwright:collapsed:" + page.dataset.project;
+  var api = page.dataset.api;
   var busy = false;
 
   function say(text, isError) {
@@ -17,38 +18,78 @@
     statusLine.classList.toggle("board-status--error", Boolean(isError));
   }
 
-  function postJSON(url, body) {
-    return fetch(url, {
-      method: "POST",
+  // The board writes through the JSON API (session and CSRF token), as any other client does.
+  function sendJSON(method, url, body) {
+    var options = {
+      method: method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": window.mapwright.csrfToken() },
-      body: JSON.stringify(body),
-    }).then(function (response) {
+      headers: { "X-CSRFToken": window.mapwright.csrfToken(), Accept: "application/json" },
+    };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { ok: response.ok, status: response.status, data: data };
       });
     });
   }
 
+  function postJSON(url, body) {
+    return sendJSON("POST", url, body);
+  }
+
+  // What a refused write says, as one sentence: DRF answers {"detail": …} or {"field": ["…"]}.
+  function problemText(data) {
+    if (!data || typeof data !== "object") {
+      return "";
+    }
+    if (typeof data.detail === "string") {
+      return data.detail;
+    }
+    return Object.keys(data).map(function (field) {
+      var texts = Array.isArray(data[field]) ? data[field].join(" ") : String(data[field]);
+      return field === "non_field_errors" ? texts : field.replace(/_/g, " ") + ": " + texts;
+    }).join(" ");
+  }
+
+  // A card takes focus by its link (the grid's one tab stop); anything else by itself or its first focusable part.
+  function focusElement(id) {
+    var target = id && document.getElementById(id);
+    if (!target) {
+      return null;
+    }
+    var focusable = target.matches(".story-card") ? target.querySelector("a") :
+      target.matches("[tabindex]") ? target : target.querySelector("[tabindex='0']");
+    focusable = focusable || target;
+    var hooks = window.mapwright.board;
+    if (hooks && hooks.reveal) {
+      hooks.reveal(focusable);
+    }
+    focusable.focus({ preventScroll: Boolean(hooks && hooks.reveal) });
+    return focusable;
+  }
+
   function refreshGrid(focusId) {
     return fetch(page.dataset.gridUrl, { credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
-        var holder = document.createElement("div");
-        holder.innerHTML = html;
-        var fresh = holder.querySelector("#board-grid");
+        // The server's own rendering of the grid, whose text it escaped.
+        var parsed = new DOMParser().parseFromString(html, "text/html");
+        var fresh = parsed.getElementById("board-grid");
         var old = document.getElementById("board-grid");
         if (fresh && old) {
-          old.replaceWith(fresh);
+          old.replaceWith(document.adoptNode(fresh));
+          var names = parsed.getElementById("board-names");
+          var oldNames = document.getElementById("board-names");
+          if (names && oldNames) {
+            oldNames.replaceWith(document.adoptNode(names));
+          }
           setUpGrid();
         }
-        if (focusId) {
-          var target = document.getElementById(focusId);
-          if (target) {
-            var focusable = target.matches("[tabindex]") ? target : target.querySelector("[tabindex='0']");
-            (focusable || target).focus();
-          }
-        }
+        focusElement(focusId);
+        page.dispatchEvent(new CustomEvent("board:changed"));
       });
   }
 
@@ -67,7 +108,7 @@
         } else if (result.status === 409) {
           outcome = ["Not moved: this card was changed by someone else. The board now shows the latest version.", true];
         } else {
-          outcome = ["Not moved: " + (result.data.detail || "the server refused the move."), true];
+          outcome = ["Not moved: " + (problemText(result.data) || "the server refused the move."), true];
         }
         // Announce once the board shows the outcome, not before.
         return refreshGrid(focusId).then(function () { say(outcome[0], outcome[1]); });
@@ -90,19 +131,34 @@
     return bar ? bar.textContent.trim() : "Unplanned";
   }
 
+  // A cell's release is its row's: the Unplanned row has no id.
+  function releaseOf(cell) {
+    var group = cell.closest("tbody.release");
+    return numberOrNull(group && group.dataset.id);
+  }
+
   function stepName(cell) {
     var step = document.getElementById("step-" + cell.dataset.step);
-    return step ? step.querySelector(".step-card").dataset.title : "";
+    return step ? titleOf(step.querySelector(".step-card")) : "";
+  }
+
+  // The name an activity, step, release or card shows.
+  function titleOf(element) {
+    if (element.dataset.title) {
+      return element.dataset.title;
+    }
+    var title = element.querySelector(".story-card > a, .step-card__title, .activity-card__title, .release-bar__name");
+    return title ? title.textContent.trim() : "";
   }
 
   function moveStory(card, cell, position) {
-    var text = "Moved “" + card.dataset.title + "” to " + stepName(cell) + ", " + releaseName(cell) +
+    var text = "Moved “" + titleOf(card) + "” to " + stepName(cell) + ", " + releaseName(cell) +
       ", position " + (position + 1) + ".";
-    return move(card.dataset.moveUrl, {
+    return move(api + "stories/" + card.id.slice("story-".length) + "/move/", {
       step: Number(cell.dataset.step),
-      release: numberOrNull(cell.dataset.release),
+      release: releaseOf(cell),
       position: position,
-      version: Number(card.dataset.version),
+      version: Number(card.dataset.v || 1),
     }, card.id, text);
   }
 
@@ -119,7 +175,7 @@
     if (!shift && (key === "ArrowUp" || key === "ArrowDown")) {
       var next = key === "ArrowUp" ? index - 1 : index + 1;
       if (next < 0 || next >= cards.length) {
-        say("“" + card.dataset.title + "” is already " + (next < 0 ? "first" : "last") + " in its cell.");
+        say("“" + titleOf(card) + "” is already " + (next < 0 ? "first" : "last") + " in its cell.");
         return;
       }
       moveStory(card, cell, next);
@@ -139,7 +195,7 @@
       target = steps[steps.indexOf(cell) + (key === "ArrowLeft" ? -1 : 1)] || null;
     }
     if (!target) {
-      say("“" + card.dataset.title + "” cannot move further that way.");
+      say("“" + titleOf(card) + "” cannot move further that way.");
       return;
     }
     moveStory(card, target, target.querySelectorAll(".story-card").length);
@@ -155,11 +211,11 @@
     var index = siblings.indexOf(th);
     var next = index + (key === "ArrowLeft" ? -1 : 1);
     if (next < 0 || next >= siblings.length) {
-      say("“" + th.querySelector(".step-card").dataset.title + "” is already at that end of its activity.");
+      say("“" + titleOf(th.querySelector(".step-card")) + "” is already at that end of its activity.");
       return;
     }
-    move(th.dataset.moveUrl, { position: next, activity: Number(th.dataset.activity) }, th.id,
-      "Moved step “" + th.querySelector(".step-card").dataset.title + "” to position " + (next + 1) + ".");
+    move(api + "steps/" + th.dataset.id + "/move/", { position: next, activity: Number(th.dataset.activity) }, th.id,
+      "Moved step “" + titleOf(th.querySelector(".step-card")) + "” to position " + (next + 1) + ".");
   }
 
   function keyboardMoveInList(element, items, key, keys, noun) {
@@ -169,26 +225,24 @@
     var index = items.indexOf(element);
     var next = index + (key === keys[0] ? -1 : 1);
     if (next < 0 || next >= items.length) {
-      say("“" + element.dataset.title + "” is already at that end.");
+      say("“" + titleOf(element) + "” is already at that end.");
       return;
     }
     var holder = element.closest("[id]");
-    move(element.dataset.moveUrl, { position: next }, holder.id,
-      "Moved " + noun + " “" + element.dataset.title + "” to position " + (next + 1) + ".");
+    var kind = noun === "activity" ? "activities/" : "releases/";
+    move(api + kind + element.dataset.id + "/move/", { position: next }, holder.id,
+      "Moved " + noun + " “" + titleOf(element) + "” to position " + (next + 1) + ".");
   }
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (event.key === "Enter" && target.matches(".story-card")) {
-      target.querySelector(".story-card__title").click();
-      return;
-    }
     if (!event.altKey || ["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].indexOf(event.key) === -1) {
       return;
     }
-    if (target.matches(".story-card")) {
+    var card = target.closest && target.closest(".story-card");
+    if (card) {
       event.preventDefault();
-      keyboardMoveStory(target, event.key, event.shiftKey);
+      keyboardMoveStory(card, event.key, event.shiftKey);
     } else if (target.matches(".step-card")) {
       event.preventDefault();
       keyboardMoveStep(target.closest("th.step"), event.key);
@@ -227,11 +281,21 @@
       toggle.setAttribute("aria-expanded", String(!isCollapsed));
       toggle.querySelector(".visually-hidden").textContent =
         (isCollapsed ? "Expand " : "Collapse ") + th.querySelector(".activity-card").dataset.title;
-      grid.querySelectorAll("tr").forEach(function (row) {
-        var cells = row.querySelectorAll("[data-activity='" + id + "']");
-        cells.forEach(function (cell, index) {
-          cell.hidden = isCollapsed && index > 0;
-          cell.classList.toggle("is-collapsed", isCollapsed && index === 0);
+      // The body's cells carry no activity (page weight): they line up with the step headers' columns.
+      var headers = Array.prototype.slice.call(grid.querySelector(".board__steps").children);
+      var columns = [];
+      headers.forEach(function (header, index) {
+        if (header.dataset.activity === id) {
+          columns.push(index);
+        }
+      });
+      grid.querySelectorAll("tr.board__steps, tr.release__cells").forEach(function (row) {
+        columns.forEach(function (column, index) {
+          var cell = row.children[column];
+          if (cell) {
+            cell.hidden = isCollapsed && index > 0;
+            cell.classList.toggle("is-collapsed", isCollapsed && index === 0);
+          }
         });
       });
     });
@@ -290,8 +354,8 @@
           return;
         }
         var card = event.item.querySelector(".activity-card");
-        move(card.dataset.moveUrl, { position: position }, event.item.id,
-          "Moved activity “" + card.dataset.title + "” to position " + (position + 1) + ".");
+        move(api + "activities/" + card.dataset.id + "/move/", { position: position }, event.item.id,
+          "Moved activity “" + titleOf(card) + "” to position " + (position + 1) + ".");
       },
     });
 
@@ -315,8 +379,8 @@
             position += 1;
           }
         }
-        move(th.dataset.moveUrl, { position: position, activity: Number(activity) }, th.id,
-          "Moved step “" + th.querySelector(".step-card").dataset.title + "”.");
+        move(api + "steps/" + th.dataset.id + "/move/", { position: position, activity: Number(activity) }, th.id,
+          "Moved step “" + titleOf(th.querySelector(".step-card")) + "”.");
       },
     });
 
@@ -329,8 +393,8 @@
         var groups = Array.prototype.slice.call(grid.querySelectorAll("tbody.release[data-id]"));
         var position = groups.indexOf(event.item);
         var bar = event.item.querySelector(".release-bar");
-        move(bar.dataset.moveUrl, { position: position }, event.item.id,
-          "Moved release “" + bar.dataset.title + "” to position " + (position + 1) + ".");
+        move(api + "releases/" + bar.dataset.id + "/move/", { position: position }, event.item.id,
+          "Moved release “" + titleOf(bar) + "” to position " + (position + 1) + ".");
       },
     });
   }
@@ -340,9 +404,27 @@
     if (!grid) {
       return;
     }
+    // The workspace (workspace.js) first: cards get their chips and "+" buttons before anything measures them.
+    var hooks = window.mapwright.board;
+    if (hooks && hooks.setUpGrid) {
+      hooks.setUpGrid(grid);
+    }
     applyCollapsed(grid);
     setUpSortable(grid);
   }
 
-  setUpGrid();
+  // What workspace.js builds on: one way to write, refresh and announce. (app.js, which adds the
+  // CSRF helper to the same object, runs after the board's scripts.)
+  window.mapwright = window.mapwright || {};
+  window.mapwright.board = window.mapwright.board || {};
+  window.mapwright.board.say = say;
+  window.mapwright.board.sendJSON = sendJSON;
+  window.mapwright.board.problemText = problemText;
+  window.mapwright.board.refreshGrid = refreshGrid;
+  window.mapwright.board.focusElement = focusElement;
+  window.mapwright.board.titleOf = titleOf;
+  window.mapwright.board.isBusy = function () { return busy; };
+
+  // workspace.js loads after this file (both deferred, in order) and sets the grid up once its hooks are in place.
+  window.mapwright.board.setUpGridNow = setUpGrid;
 })();
