@@ -51,7 +51,8 @@ def test_a_200_story_board_stays_small(owner_client, project):
     html = board_html(owner_client, project)
 
     assert html.count('<article class="story-card') == 200
-    assert len(html.encode()) < 90_000
+    # The rest of the page (header, tools, filters, the backbone, dialogs, the cards' JSON) is about 50 KB here.
+    assert len(html.encode()) < 100_000
     body = re.search(r"<tbody.*</tbody>", html, re.S).group(0)
     # A card, with its share of its cell and row: about 150 bytes, where it was 1,100.
     assert len(body.encode()) / 200 < 200
