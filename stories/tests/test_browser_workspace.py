@@ -95,6 +95,29 @@ def test_a_card_saved_in_the_panel_is_focused_and_clear_of_the_headers(live_serv
     assert story.title == "Remind me the day before"
 
 
+def test_a_save_in_the_panel_that_lost_a_race_keeps_what_was_typed(live_server, page, owner, tall_map):
+    story = Story.objects.filter(project=tall_map, release=None).latest("pk")
+    open_board(page, live_server, owner, tall_map)
+    card_link(page, story).click()
+    panel = page.get_by_role("dialog", name=f"Edit “{story.title}”")
+    panel.get_by_label("Title").fill("My wording of it")
+    services.story_update(story=story, title="Their wording", estimate=5)  # someone else, meanwhile
+
+    panel.get_by_role("button", name="Save story").click()
+
+    expect(panel.get_by_role("alert")).to_contain_text("someone else saved this card since you opened it")
+    expect(panel.get_by_role("alert")).to_contain_text("Their wording")
+    expect(panel.get_by_label("Title")).to_have_value("My wording of it")
+    story.refresh_from_db()
+    assert story.title == "Their wording"
+    # Saving again is a choice, and then it is saved.
+    panel.get_by_role("button", name="Save story").click()
+    expect(panel).to_be_hidden()
+    expect(card_link(page, story)).to_have_text("My wording of it")
+    story.refresh_from_db()
+    assert story.title == "My wording of it"
+
+
 def test_the_overview_shows_a_30_step_200_story_map_on_one_screen(live_server, page, owner, project):
     build_map(project, activities=6, steps=5, releases=2, stories_per_cell=0)
     steps = list(Step.objects.filter(project=project).order_by("activity__position", "position"))
