@@ -54,8 +54,9 @@ def test_a_200_story_board_stays_small(owner_client, project):
     # The rest of the page (header, tools, filters, the backbone, dialogs, the cards' JSON) is about 50 KB here.
     assert len(html.encode()) < 100_000
     body = re.search(r"<tbody.*</tbody>", html, re.S).group(0)
-    # A card, with its share of its cell and row: about 150 bytes, where it was 1,100.
-    assert len(body.encode()) / 200 < 200
+    # A card, with its share of its cell and row: about 200 bytes with four-digit ids (PostgreSQL's,
+    # after other tests), where it was 1,100.
+    assert len(body.encode()) / 200 < 240
 
 
 def test_cards_link_to_their_page_without_a_url_per_card(owner_client, project):
