@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
 
-from .limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX
+from .limits import MEMBER_ROLES, PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
 
 
 class Project(models.Model):
@@ -22,9 +22,28 @@ class Project(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    # Set by projects.access on a project it looked up for someone: their role in it.
+    role: Role
+
     class Meta:
         ordering = ["-updated", "-id"]
         indexes = [models.Index(fields=["owner", "-updated"])]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(models.Model):
+    """Someone other than the owner who works on a project, as an editor or a viewer."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=[(role.value, role.label) for role in MEMBER_ROLES])
+    joined = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="projects_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project} ({self.role})"

@@ -14,6 +14,7 @@ from stories.labels import colour_names
 from . import services
 from .access import project_get_for_user
 from .forms import ProjectForm, ProjectLabelsForm
+from .limits import Role
 from .models import Project
 from .selectors import project_list_for_user
 
@@ -45,11 +46,11 @@ class ProjectEditView(LoginRequiredMixin, View):
     template_name = "projects/edit.html"
 
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.OWNER)
         return render(request, self.template_name, {"project": project, "form": ProjectForm(instance=project)})
 
     def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.OWNER)
         form = ProjectForm(request.POST, instance=project)
         if form.is_valid():
             services.project_update(project=project, **form.cleaned_data)
@@ -104,11 +105,11 @@ class ProjectDeleteView(LoginRequiredMixin, View):
     template_name = "projects/delete.html"
 
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.OWNER)
         return render(request, self.template_name, {"project": project})
 
     def post(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.OWNER)
         name = project.name
         services.project_delete(project=project)
         messages.success(request, f"Project “{name}” deleted.")

@@ -18,6 +18,7 @@ from django.views import View
 
 from config.types import AuthenticatedHttpRequest
 from projects.access import project_get_for_user
+from projects.limits import Role
 
 from .labels import Label, label_palette
 from .limits import StoryPriority, StoryStatus
@@ -133,7 +134,7 @@ class PrintView(LoginRequiredMixin, View):
     """The map for printing or saving as PDF: ?paper=a4|a3, landscape."""
 
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         paper = PAPERS.get(request.GET.get("paper", "a4"))
         if paper is None:
             return HttpResponseBadRequest(f"Choose paper {' or '.join(PAPERS)}.")

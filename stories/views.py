@@ -33,6 +33,7 @@ from accounts.models import User
 from config.ratelimit import enforce_rate_limit
 from config.types import AuthenticatedHttpRequest
 from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
+from projects.limits import Role
 from projects.models import Project
 
 from . import history, services
@@ -115,7 +116,7 @@ class BoardWriteMixin(LoginRequiredMixin):
 
 class BoardView(LoginRequiredMixin, View):
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         story_map = story_map_get(project=project)
         if request.GET.get("fragment") == "grid":
             return render(request, f"{BOARD_TEMPLATE}#grid", {"project": project, "map": story_map})
@@ -264,7 +265,7 @@ class StoryView(BoardWriteMixin, View):
         return render(request, self.template_name, context, status=status)
 
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-        story = map_object_get_for_user(Story, user=request.user, pk=pk)
+        story = map_object_get_for_user(Story, user=request.user, pk=pk, need=Role.VIEWER)
         form = StoryForm(initial=StoryForm.initial_for(story), project=story.project)
         return self.render_form(request, story, form)
 
@@ -326,7 +327,7 @@ class RedoView(UndoView):
 
 class TrashView(LoginRequiredMixin, View):
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         context = {"project": project, "items": history.trash_list(project=project), "days": TRASH_DAYS}
         return render(request, "stories/trash.html", context)
 
@@ -349,7 +350,7 @@ class TrashRestoreView(BoardWriteMixin, View):
 
 class MapHistoryView(LoginRequiredMixin, View):
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         context = {"project": project, "snapshots": snapshots_for_project(project=project)}
         return render(request, "stories/history.html", context)
 
@@ -367,7 +368,7 @@ class ExportView(LoginRequiredMixin, View):
     """Download the map: ?format=json|csv|md|svg, and for CSV ?epics=activities|steps."""
 
     def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         export_format = request.GET.get("format", "json")
         epic_level = request.GET.get("epics", "activities")
         if export_format not in EXPORT_FORMATS or epic_level not in EPIC_LEVELS:

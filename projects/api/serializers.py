@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from projects.limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX
+from projects.limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
 from projects.models import Project
 from stories.labels import clean_label_names, names_with_defaults
 from stories.limits import LABEL_NAME_MAX, LabelColour
@@ -62,10 +62,15 @@ class ProjectSerializer(ProjectSummarySerializer):
     activity_count = serializers.IntegerField(read_only=True)
     story_count = serializers.IntegerField(read_only=True)
     point_total = serializers.IntegerField(read_only=True)
+    role = serializers.SerializerMethodField(help_text="Yours in this project: owner, editor or viewer.")
 
     class Meta(ProjectSummarySerializer.Meta):
-        fields = [*ProjectSummarySerializer.Meta.fields, "activity_count", "story_count", "point_total"]
+        fields = [*ProjectSummarySerializer.Meta.fields, "activity_count", "story_count", "point_total", "role"]
         read_only_fields = fields
+
+    def get_role(self, project: Project) -> str:
+        # The list holds only the person's own projects and those they are a member of.
+        return str(getattr(project, "member_role", None) or Role.OWNER)
 
 
 class ProjectWriteSerializer(serializers.Serializer[Any]):

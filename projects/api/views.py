@@ -10,6 +10,7 @@ from accounts.models import User
 from config.types import AuthenticatedRequest
 from projects import services
 from projects.access import project_get_for_user
+from projects.limits import Role
 from projects.models import Project
 from projects.selectors import project_list_for_user
 
@@ -39,12 +40,12 @@ class ProjectListView(GenericAPIView[Project]):
 class ProjectDetailView(APIView):
     @extend_schema(responses=ProjectSerializer)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=pk)
+        project = project_get_for_user(user=request.user, project_id=pk, need=Role.VIEWER)
         return Response(ProjectSerializer(_with_counts(request.user, project)).data)
 
     @extend_schema(request=ProjectWriteSerializer(partial=True), responses=ProjectSerializer)
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=pk)
+        project = project_get_for_user(user=request.user, project_id=pk, need=Role.OWNER)
         serializer = ProjectWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         project = services.project_update(project=project, **serializer.validated_data)
@@ -53,6 +54,6 @@ class ProjectDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Delete the project with its whole map."""
-        project = project_get_for_user(user=request.user, project_id=pk)
+        project = project_get_for_user(user=request.user, project_id=pk, need=Role.OWNER)
         services.project_delete(project=project)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -19,6 +19,7 @@ PROJECT_FIELDS = {
     "activity_count",
     "story_count",
     "point_total",
+    "role",
 }
 
 
@@ -267,3 +268,20 @@ def test_project_endpoints_need_authentication(api_client, owner, method, path, 
 
     assert response.status_code == 401
     assert snapshot() == before
+
+
+def test_the_list_holds_shared_projects_with_the_persons_role(owner_api, owner, member):
+    from conftest import bearer_client
+    from projects.models import Membership
+    from projects.services import project_create
+
+    mine = project_create(owner=member, name="Mel's own")
+    shared = project_create(owner=owner, name="Olive's, shared")
+    project_create(owner=owner, name="Olive's, private")
+    Membership.objects.create(project=shared, user=member, role="viewer")
+
+    listed = bearer_client(member).get(PROJECTS).json()["results"]
+
+    assert {(row["name"], row["role"]) for row in listed} == {("Mel's own", "owner"), ("Olive's, shared", "viewer")}
+    assert [row["role"] for row in owner_api.get(PROJECTS).json()["results"]] == ["owner", "owner"]
+    assert mine.pk in {row["id"] for row in listed}

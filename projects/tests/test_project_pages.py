@@ -87,3 +87,22 @@ def test_deleting_a_project_asks_first_and_takes_its_map(owner_client, owner):
     assert response["Location"] == reverse("projects:list")
     assert not Project.objects.exists()
     assert not Story.objects.exists()
+
+
+def test_a_viewer_reads_the_board_and_is_refused_a_change_with_the_reason(client, owner, member):
+    from projects.models import Membership
+    from stories.models import Activity
+    from stories.tests.factories import vet_clinic_map
+
+    project = vet_clinic_map(project_create(owner=owner, name="Vet clinic"))
+    Membership.objects.create(project=project, user=member, role="viewer")
+    client.force_login(member)
+
+    assert client.get(f"/projects/{project.pk}/").status_code == 200
+    refused = client.post(f"/projects/{project.pk}/activities/", {"title": "Sneak in"})
+    assert refused.status_code == 403
+    assert "You can read this map but not change it" in refused.content.decode()
+    assert not Activity.objects.filter(title="Sneak in").exists()
+    rename = client.get(f"/projects/{project.pk}/edit/")
+    assert rename.status_code == 403
+    assert "Only the project&#x27;s owner can do that." in rename.content.decode()

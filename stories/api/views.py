@@ -27,6 +27,7 @@ from config.ratelimit import enforce_rate_limit
 from config.types import AuthenticatedRequest
 from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
 from projects.api.serializers import ProjectSerializer
+from projects.limits import Role
 from projects.models import Project
 from projects.selectors import project_list_for_user
 from stories import history, services
@@ -112,7 +113,7 @@ class StoryMapView(APIView):
     @extend_schema(responses=StoryMapSerializer)
     def get(self, request: AuthenticatedRequest, project_id: int) -> HttpResponse:
         """The whole board in board order: personas, releases, and activities with their steps and stories."""
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         rendered = story_map_json(project=project)
         etag = f'"{rendered.etag}"'
         headers = {"ETag": etag, "Vary": "Accept-Encoding"}
@@ -133,7 +134,7 @@ class StoryMapView(APIView):
 class ActivityListView(ProjectObjectListView):
     @extend_schema(responses=ActivitySerializer(many=True))
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         return self.list_response(Activity.objects.filter(project=project), ActivitySerializer)
 
     @extend_schema(request=ActivityCreateSerializer, responses={201: ActivitySerializer})
@@ -149,7 +150,9 @@ class ActivityListView(ProjectObjectListView):
 class ActivityDetailView(APIView):
     @extend_schema(responses=ActivitySerializer)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
-        return Response(ActivitySerializer(map_object_get_for_user(Activity, user=request.user, pk=pk)).data)
+        return Response(
+            ActivitySerializer(map_object_get_for_user(Activity, user=request.user, pk=pk, need=Role.VIEWER)).data
+        )
 
     @extend_schema(request=ActivityUpdateSerializer, responses=ActivitySerializer)
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -182,7 +185,7 @@ class StepListView(ProjectObjectListView):
     @extend_schema(responses=StepSerializer(many=True))
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Every step of the project, left to right across the board."""
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         steps = Step.objects.filter(project=project).order_by("activity__position", "activity_id", "position", "pk")
         return self.list_response(steps, StepSerializer)
 
@@ -199,7 +202,7 @@ class StepListView(ProjectObjectListView):
 class StepDetailView(APIView):
     @extend_schema(responses=StepSerializer)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
-        return Response(StepSerializer(map_object_get_for_user(Step, user=request.user, pk=pk)).data)
+        return Response(StepSerializer(map_object_get_for_user(Step, user=request.user, pk=pk, need=Role.VIEWER)).data)
 
     @extend_schema(request=StepUpdateSerializer, responses=StepSerializer)
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -232,7 +235,7 @@ class StepMoveView(APIView):
 class ReleaseListView(ProjectObjectListView):
     @extend_schema(responses=ReleaseSerializer(many=True))
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         return self.list_response(Release.objects.filter(project=project), ReleaseSerializer)
 
     @extend_schema(request=ReleaseCreateSerializer, responses={201: ReleaseSerializer})
@@ -248,7 +251,9 @@ class ReleaseListView(ProjectObjectListView):
 class ReleaseDetailView(APIView):
     @extend_schema(responses=ReleaseSerializer)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
-        return Response(ReleaseSerializer(map_object_get_for_user(Release, user=request.user, pk=pk)).data)
+        return Response(
+            ReleaseSerializer(map_object_get_for_user(Release, user=request.user, pk=pk, need=Role.VIEWER)).data
+        )
 
     @extend_schema(request=ReleaseUpdateSerializer, responses=ReleaseSerializer)
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -280,7 +285,7 @@ class ReleaseMoveView(APIView):
 class PersonaListView(ProjectObjectListView):
     @extend_schema(responses=PersonaSerializer(many=True))
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         return self.list_response(Persona.objects.filter(project=project), PersonaSerializer)
 
     @extend_schema(request=PersonaWriteSerializer, responses={201: PersonaSerializer})
@@ -296,7 +301,9 @@ class PersonaListView(ProjectObjectListView):
 class PersonaDetailView(APIView):
     @extend_schema(responses=PersonaSerializer)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
-        return Response(PersonaSerializer(map_object_get_for_user(Persona, user=request.user, pk=pk)).data)
+        return Response(
+            PersonaSerializer(map_object_get_for_user(Persona, user=request.user, pk=pk, need=Role.VIEWER)).data
+        )
 
     @extend_schema(request=PersonaWriteSerializer(partial=True), responses=PersonaSerializer)
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -330,7 +337,7 @@ class StoryListView(ProjectObjectListView):
     @extend_schema(responses=StorySerializer(many=True))
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """Every story of the project in board order: column by column, each column release by release."""
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         stories = Story.objects.filter(project=project).order_by(
             "step__activity__position",
             "step__activity_id",
@@ -357,7 +364,9 @@ class StoryListView(ProjectObjectListView):
 class StoryDetailView(APIView):
     @extend_schema(responses=StorySerializer)
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
-        return Response(StorySerializer(map_object_get_for_user(Story, user=request.user, pk=pk)).data)
+        return Response(
+            StorySerializer(map_object_get_for_user(Story, user=request.user, pk=pk, need=Role.VIEWER)).data
+        )
 
     @extend_schema(request=StoryUpdateSerializer, responses={200: StorySerializer, **CONFLICT})
     def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -443,7 +452,7 @@ class HistoryView(APIView):
     @extend_schema(responses=HistorySerializer)
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """What your Undo and Redo would do on this map: your last 50 changes, kept on the server."""
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         return Response(_history(history.history_state(project=project, user=request.user)))
 
 
@@ -472,7 +481,7 @@ class TrashListView(APIView):
     @extend_schema(responses=TrashItemSerializer(many=True))
     def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
         """What was deleted from this map in the last 30 days and can be restored, newest first."""
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         return Response(TrashItemSerializer(history.trash_list(project=project), many=True).data)
 
 
@@ -508,7 +517,7 @@ class ExportView(APIView):
     )
     def get(self, request: AuthenticatedRequest, project_id: int) -> HttpResponse:
         """The map as a story map document (json), a Jira-ready CSV (csv), a Markdown outline (md) or an image (svg)."""
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
         export_format = request.query_params.get("format", "json")
         epic_level = request.query_params.get("epics", "activities")
         errors = {}

@@ -126,3 +126,67 @@ def test_an_id_that_does_not_exist_is_404(owner_api, owner, path, object_id):
     build_board(owner)
 
     assert owner_api.get(path.format(object_id)).status_code == 404
+
+
+# --- Members: a viewer reads, an editor changes the map, only the owner manages the project ---
+
+OWNER_ONLY = {("patch", "/api/v1/projects/{project}/"), ("delete", "/api/v1/projects/{project}/")}
+
+
+def join(board, user, role: str) -> None:
+    from projects.models import Membership
+
+    Membership.objects.create(project=board.project, user=user, role=role)
+
+
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
+def test_a_viewer_reads_every_endpoint_and_every_write_is_403(owner, member, method, path, payload):
+    from conftest import bearer_client
+
+    board = build_board(owner)
+    join(board, member, "viewer")
+    before = snapshot()
+
+    response = call(bearer_client(member), board, method, path, payload)
+
+    if method == "get":
+        assert response.status_code == 200, response.content
+    else:
+        assert response.status_code == 403, response.content
+        detail = response.json()["detail"]
+        assert detail in {
+            "You can read this map but not change it: ask its owner to make you an editor.",
+            "Only the project's owner can do that.",
+        }
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
+def test_an_editor_changes_the_map_but_not_the_project(owner, member, method, path, payload):
+    from conftest import bearer_client
+
+    board = build_board(owner)
+    join(board, member, "editor")
+    before = snapshot()
+
+    response = call(bearer_client(member), board, method, path, payload)
+
+    if (method, path) in OWNER_ONLY:
+        assert response.status_code == 403, response.content
+        assert response.json()["detail"] == "Only the project's owner can do that."
+        assert snapshot() == before
+    else:
+        assert response.status_code in {200, 201, 204}, response.content
+
+
+def test_a_member_removed_gets_404_at_once(owner, member):
+    from conftest import bearer_client
+    from projects.models import Membership
+
+    board = build_board(owner)
+    join(board, member, "editor")
+    client = bearer_client(member)
+    assert client.get(f"/api/v1/projects/{board.project.pk}/map/").status_code == 200
+    Membership.objects.filter(user=member).delete()
+    assert client.get(f"/api/v1/projects/{board.project.pk}/map/").status_code == 404
+    assert client.get(f"/api/v1/stories/{board.keyword.pk}/").status_code == 404

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 def someone_else_writes_between_lookup_and_lock(monkeypatch, write: Callable[[], object]) -> None:
     real_lookup = views.map_object_get_for_user  # type: ignore[attr-defined]  # patched where the view reads it
 
-    def lookup_then_race(model, *, user, pk):
-        found = real_lookup(model, user=user, pk=pk)
+    def lookup_then_race(model, *, user, pk, **role):
+        found = real_lookup(model, user=user, pk=pk, **role)
         write()
         return found
 

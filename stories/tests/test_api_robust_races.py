@@ -145,8 +145,8 @@ def test_a_write_naming_another_row_deleted_meanwhile_is_refused_on_that_field(o
 def delete_after_lookup(monkeypatch, module) -> None:
     real_lookup = module.map_object_get_for_user
 
-    def lookup_then_someone_deletes(model, *, user, pk):
-        found = real_lookup(model, user=user, pk=pk)
+    def lookup_then_someone_deletes(model, *, user, pk, **role):
+        found = real_lookup(model, user=user, pk=pk, **role)
         model.objects.filter(pk=pk).delete()
         return found
 
@@ -221,8 +221,8 @@ def test_a_project_rename_racing_its_delete_answers_404_and_stays_deleted(owner,
 
     real_lookup = project_api_views.project_get_for_user  # type: ignore[attr-defined]  # patched where the view reads it
 
-    def lookup_then_someone_deletes(*, user, project_id):
-        found = real_lookup(user=user, project_id=project_id)
+    def lookup_then_someone_deletes(*, user, project_id, **role):
+        found = real_lookup(user=user, project_id=project_id, **role)
         Project.objects.filter(pk=project_id).delete()
         return found
 
