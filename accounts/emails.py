@@ -6,9 +6,6 @@ from typing import Any, TypedDict
 from django.db import transaction
 from django.template.loader import render_to_string
 
-# The module, not its tasks: accounts.tasks imports this module in turn.
-from . import tasks
-
 
 class RenderedEmail(TypedDict):
     subject: str
@@ -28,5 +25,9 @@ def render_email(*, template: str, to: str, context: dict[str, Any]) -> Rendered
 
 def send_templated_email(*, template: str, to: str, context: dict[str, Any]) -> None:
     """Render the email now; a task sends it (and retries it) once the transaction commits."""
+    # Imported here: accounts.tasks imports this module, and so, through accounts.services, does
+    # every app that sends an email; a module-level import would make whichever comes first fail.
+    from . import tasks
+
     message = render_email(template=template, to=to, context=context)
     transaction.on_commit(partial(tasks.deliver_email.enqueue, kind=template, to=[to], **message))

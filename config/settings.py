@@ -292,6 +292,7 @@ RATE_LIMITS = {
     # Per user: API writes of activities, steps, releases and personas; whole-map imports (pages and API).
     "map-write": env_str("RATE_LIMIT_MAP_WRITE", "60/m"),
     "import": env_str("RATE_LIMIT_IMPORT", "20/h"),
+    "invite": env_str("RATE_LIMIT_INVITE", "30/h"),
     "generate": env_str("RATE_LIMIT_GENERATE", "10/h"),
 }
 SPECTACULAR_SETTINGS = {

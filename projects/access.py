@@ -40,8 +40,9 @@ def project_access_filter(user: User | AnonymousUser, *, prefix: str = "") -> Q:
 def projects_for_user(user: User) -> QuerySet[Project]:
     """The projects `user` owns or is a member of, each with `member_role` (None for the owner's own)."""
     role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    # Project declares the attribute for its readers; the stubs' plugin sees the annotation as a second one.
     return Project.objects.filter(project_access_filter(user)).annotate(
-        member_role=Subquery(role, output_field=CharField())
+        member_role=Subquery(role, output_field=CharField())  # type: ignore[no-redef]
     )
 
 

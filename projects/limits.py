@@ -23,3 +23,5 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
 # The roles a member can be given; ownership is handed over, not given.
 MEMBER_ROLES = (Role.EDITOR, Role.VIEWER)
+# As the model, the forms and the API offer them.
+MEMBER_ROLE_CHOICES = [(role.value, role.label) for role in MEMBER_ROLES]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
 
-from .limits import MEMBER_ROLES, PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
+from .limits import MEMBER_ROLE_CHOICES, PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
 
 
 class Project(models.Model):
@@ -22,8 +22,10 @@ class Project(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
-    # Set by projects.access on a project it looked up for someone: their role in it.
+    # Set by projects.access on a project it looked up for someone: their role in it; and by
+    # projects_for_user, which annotates their membership's role (None on their own projects).
     role: Role
+    member_role: str | None
 
     class Meta:
         ordering = ["-updated", "-id"]
@@ -38,7 +40,7 @@ class Membership(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=8, choices=[(role.value, role.label) for role in MEMBER_ROLES])
+    role = models.CharField(max_length=8, choices=MEMBER_ROLE_CHOICES)
     joined = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,14 +1,18 @@
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 
+from accounts.emails import send_templated_email
 from accounts.models import User
 from stories.labels import clean_label_names
 from stories.limits import LabelColour
 
-from .models import Project
+from .access import require_role
+from .limits import MEMBER_ROLES, Role
+from .models import Membership, Project
 
 
 @transaction.atomic
@@ -87,3 +91,59 @@ def project_lock(project: Project) -> Project:
 def project_map_changed(*, project_id: int) -> None:
     """Raise the map's version for a write that did not go through the services (the admin)."""
     Project.objects.filter(pk=project_id).update(map_version=F("map_version") + 1)
+
+
+# --- Members --------------------------------------------------------------------------
+
+
+def _member_email(*, template: str, membership: Membership, by: User) -> None:
+    # Sent once the transaction commits (accounts.emails), so a rolled-back change tells no one.
+    send_templated_email(
+        template=template,
+        to=membership.user.email,
+        context={"user": membership.user, "project": membership.project, "by": by, "role": membership.role},
+    )
+
+
+@transaction.atomic
+def membership_add(*, project: Project, by: User, email: str, role: str) -> Membership:
+    """Make the account with `email` an editor or viewer of `project` (its owner's doing), and tell them."""
+    require_role(project, by, Role.OWNER)
+    if role not in MEMBER_ROLES:
+        raise ValidationError({"role": "Choose editor or viewer."})
+    project = project_lock(project)
+    try:
+        user = User.objects.get_by_natural_key(email)
+    except User.DoesNotExist:
+        raise ValidationError({"email": "No Mapwright account uses this address."}) from None
+    if user.pk == project.owner_id:
+        raise ValidationError({"email": "This is the project's owner."})
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise ValidationError({"email": f"{user.email} is a member already: change their role instead."})
+    membership = Membership.objects.create(project=project, user=user, role=role)
+    _member_email(template="member_added", membership=membership, by=by)
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, by: User, role: str) -> Membership:
+    """Change a member's role (the owner's doing)."""
+    require_role(membership.project, by, Role.OWNER)
+    if role not in MEMBER_ROLES:
+        raise ValidationError({"role": "Choose editor or viewer."})
+    project_lock(membership.project)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """Take a member off the project: the owner's doing, or the member's own (leaving it)."""
+    leaving = membership.user_id == by.pk
+    if not leaving:
+        require_role(membership.project, by, Role.OWNER)
+    project_lock(membership.project)
+    Membership.objects.filter(pk=membership.pk).delete()
+    if not leaving:
+        _member_email(template="member_removed", membership=membership, by=by)

@@ -23,8 +23,14 @@ class ProjectListView(LoginRequiredMixin, View):
     template_name = "projects/list.html"
 
     def render_list(self, request: AuthenticatedHttpRequest, form: ProjectForm, status: int = 200) -> HttpResponse:
-        projects = project_list_for_user(user=request.user)
-        return render(request, self.template_name, {"projects": projects, "form": form}, status=status)
+        projects = list(project_list_for_user(user=request.user))
+        # One query; the list splits in two: the person's own projects, then those shared with them.
+        context = {
+            "projects": [project for project in projects if not project.member_role],
+            "shared": [project for project in projects if project.member_role],
+            "form": form,
+        }
+        return render(request, self.template_name, context, status=status)
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self.render_list(request, ProjectForm())

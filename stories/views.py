@@ -24,7 +24,7 @@ from django.http import (
     HttpResponseRedirect,
     QueryDict,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
@@ -32,7 +32,7 @@ from accounts.forms import add_service_errors
 from accounts.models import User
 from config.ratelimit import enforce_rate_limit
 from config.types import AuthenticatedHttpRequest
-from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
+from projects.access import map_object_get_for_user, project_get_for_user
 from projects.limits import Role
 from projects.models import Project
 
@@ -334,8 +334,7 @@ class TrashView(LoginRequiredMixin, View):
 
 class TrashRestoreView(BoardWriteMixin, View):
     def post(self, request: AuthenticatedHttpRequest, change_id: int) -> HttpResponse:
-        visible = MapChange.objects.filter(project_access_filter(request.user, prefix="project__"))
-        change = get_object_or_404(visible.select_related("project"), pk=change_id)
+        change = map_object_get_for_user(MapChange, user=request.user, pk=change_id)
         try:
             done = history.trash_restore(change=change, user=request.user)
         except history.UndoRefused as refused:
@@ -357,8 +356,7 @@ class MapHistoryView(LoginRequiredMixin, View):
 
 class SnapshotRestoreView(LoginRequiredMixin, View):
     def post(self, request: AuthenticatedHttpRequest, snapshot_id: int) -> HttpResponse:
-        visible = MapSnapshot.objects.filter(project_access_filter(request.user, prefix="project__"))
-        snapshot = get_object_or_404(visible.select_related("project"), pk=snapshot_id)
+        snapshot = map_object_get_for_user(MapSnapshot, user=request.user, pk=snapshot_id)
         services.snapshot_restore(snapshot=snapshot)
         messages.success(request, "The earlier map is back. The one it replaced is kept under Earlier maps.")
         return redirect("stories:board", project_id=snapshot.project_id)

@@ -38,11 +38,11 @@ class Endpoint:
     methods: tuple[str, ...]
 
 
-def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:
+def walk_urls(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            yield from walk_urls(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern):
             yield "/" + prefix + str(pattern.pattern), f"{namespace}{pattern.name}", pattern.callback
 
@@ -50,7 +50,7 @@ def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tup
 def api_write_endpoints() -> list[Endpoint]:
     """Every DRF view under /api/ with a POST, PUT or PATCH handler."""
     found = []
-    for route, name, callback in _walk(get_resolver().url_patterns):
+    for route, name, callback in walk_urls(get_resolver().url_patterns):
         view = getattr(callback, "cls", None)
         if not route.startswith("/api/") or view is None or not issubclass(view, APIView):
             continue
@@ -76,6 +76,14 @@ def test_the_walk_finds_the_json_endpoints_the_audit_named():
     assert len(ENDPOINTS) >= 25
 
 
+def a_member(project):
+    from accounts.models import User
+    from projects.models import Membership
+
+    user = User.objects.create_user(email=f"member{project.pk}@example.com", password="a-long-password-1")
+    return Membership.objects.create(project=project, user=user, role="viewer")
+
+
 def fill(route: str, name: str, board) -> str:
     """The route with ids of rows that exist and are the user's, so the view gets as far as reading the body."""
     url = route.replace("<int:project_id>", str(board.project.pk))
@@ -85,6 +93,8 @@ def fill(route: str, name: str, board) -> str:
         url = url.replace("<int:pk>", str(row.pk))
     if "<int:change_id>" in url:
         url = url.replace("<int:change_id>", str(deleted_change(board.project).pk))
+    if "<int:member_id>" in url:
+        url = url.replace("<int:member_id>", str(a_member(board.project).pk))
     assert "<" not in url, f"no id for {route}"
     return url
 
@@ -200,7 +210,7 @@ def test_pages_keep_the_html_404_page(owner_client):
 def api_routes() -> list[tuple[str, str]]:
     return [
         (route, name)
-        for route, name, callback in _walk(get_resolver().url_patterns)
+        for route, name, callback in walk_urls(get_resolver().url_patterns)
         if route.startswith("/api/v1/") and "<uuid:" not in route
     ]
 

@@ -5,8 +5,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from projects.limits import PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
-from projects.models import Project
+from projects.limits import MEMBER_ROLE_CHOICES, PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
+from projects.models import Membership, Project
 from stories.labels import clean_label_names, names_with_defaults
 from stories.limits import LABEL_NAME_MAX, LabelColour
 
@@ -79,3 +79,24 @@ class ProjectWriteSerializer(serializers.Serializer[Any]):
     name = StringField(max_length=PROJECT_NAME_MAX)
     description = StringField(max_length=PROJECT_DESCRIPTION_MAX, allow_blank=True, required=False)
     label_names = LabelNamesField(required=False)
+
+
+class MemberSerializer(serializers.ModelSerializer[Membership]):
+    """A member of a project, as its members see them."""
+
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name", "role", "joined"]
+        read_only_fields = fields
+
+
+class MemberAddSerializer(serializers.Serializer[Any]):
+    email = StringField(max_length=254, help_text="The address of a Mapwright account.")
+    role = serializers.ChoiceField(choices=MEMBER_ROLE_CHOICES)
+
+
+class MemberRoleSerializer(serializers.Serializer[Any]):
+    role = serializers.ChoiceField(choices=MEMBER_ROLE_CHOICES)

@@ -98,7 +98,11 @@ def test_a_viewer_reads_the_board_and_is_refused_a_change_with_the_reason(client
     Membership.objects.create(project=project, user=member, role="viewer")
     client.force_login(member)
 
-    assert client.get(f"/projects/{project.pk}/").status_code == 200
+    board = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "You are a viewer of this map" in board and " data-readonly>" in board
+    client.force_login(owner)
+    assert "data-readonly" not in client.get(f"/projects/{project.pk}/").content.decode()
+    client.force_login(member)
     refused = client.post(f"/projects/{project.pk}/activities/", {"title": "Sneak in"})
     assert refused.status_code == 403
     assert "You can read this map but not change it" in refused.content.decode()
@@ -106,3 +110,19 @@ def test_a_viewer_reads_the_board_and_is_refused_a_change_with_the_reason(client
     rename = client.get(f"/projects/{project.pk}/edit/")
     assert rename.status_code == 403
     assert "Only the project&#x27;s owner can do that." in rename.content.decode()
+
+
+def test_shared_projects_are_listed_apart_with_the_role_and_no_owner_actions(client, owner, member):
+    from projects.models import Membership
+
+    shared = project_create(owner=owner, name="Olive's clinic")
+    project_create(owner=member, name="Mel's own")
+    Membership.objects.create(project=shared, user=member, role="editor")
+    client.force_login(member)
+
+    page = client.get(reverse("projects:list")).content.decode()
+
+    own, others = page.split("Shared with you")
+    assert "Mel&#x27;s own" in own and "Olive&#x27;s clinic" not in own
+    assert "Olive&#x27;s clinic" in others and "You are an editor" in others
+    assert reverse("projects:edit", args=[shared.pk]) not in page

@@ -410,7 +410,9 @@
       hooks.setUpGrid(grid);
     }
     applyCollapsed(grid);
-    setUpSortable(grid);
+    if (!page.hasAttribute("data-readonly")) {  // a viewer's board: nothing to drag
+      setUpSortable(grid);
+    }
   }
 
   // What workspace.js builds on: one way to write, refresh and announce. (app.js, which adds the

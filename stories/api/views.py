@@ -12,7 +12,6 @@ from typing import Any
 from django.db.models import F, Model, QuerySet
 from django.http import HttpResponse
 from django.middleware.gzip import re_accepts_gzip as ACCEPTS_GZIP
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -25,7 +24,7 @@ from rest_framework.views import APIView
 
 from config.ratelimit import enforce_rate_limit
 from config.types import AuthenticatedRequest
-from projects.access import map_object_get_for_user, project_access_filter, project_get_for_user
+from projects.access import map_object_get_for_user, project_get_for_user
 from projects.api.serializers import ProjectSerializer
 from projects.limits import Role
 from projects.models import Project
@@ -491,8 +490,7 @@ class TrashRestoreView(APIView):
     def post(self, request: AuthenticatedRequest, change_id: int) -> Response:
         """Put a deleted item back where it was, with what was deleted along with it."""
         _limit_map_writes(request)
-        visible = MapChange.objects.filter(project_access_filter(request.user, prefix="project__"))
-        change = get_object_or_404(visible.select_related("project"), pk=change_id)
+        change = map_object_get_for_user(MapChange, user=request.user, pk=change_id)
         try:
             return _done(history.trash_restore(change=change, user=request.user))
         except history.UndoRefused as refused:
