@@ -49,3 +49,48 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.project} ({self.role})"
+
+
+class Event(models.Model):
+    """One line of a project's activity feed: who did what, and when.
+
+    Every change anyone makes to the project writes one (projects.events.event_record),
+    whatever wrote it: the map's services, imports, generations, comments, members.
+    Undo keeps its own rows (stories.MapChange); this is the log people read.
+    """
+
+    class Verb(models.TextChoices):
+        CREATED = "created", "added"
+        EDITED = "edited", "edited"
+        MOVED = "moved", "moved"
+        DELETED = "deleted", "deleted"
+        RESTORED = "restored", "restored"
+        UNDID = "undid", "undid"
+        REDID = "redid", "redid"
+        IMPORTED = "imported", "imported"
+        GENERATED = "generated", "generated"
+        COMMENTED = "commented", "commented on"
+        MEMBER_ADDED = "member_added", "added a member"
+        MEMBER_REMOVED = "member_removed", "removed a member"
+        MEMBER_LEFT = "member_left", "left the project"
+        INVITED = "invited", "invited"
+        OWNER_CHANGED = "owner_changed", "handed the project to"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    # Kept when the account goes: the feed then says "a former member".
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=16, choices=Verb.choices)
+    # What it was done to, as the feed says it: "story “Book a visit”", "ana@example.com".
+    subject = models.CharField(max_length=300, blank=True)
+    # The card it concerns, if one: the feed links to it and the live board marks it.
+    story_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["project", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.verb} {self.subject}"
