@@ -1,4 +1,4 @@
-# Mapwright's production image: gunicorn serving Django, static files by whitenoise.
+# Mapwright's production image: gunicorn (uvicorn workers) serving Django over ASGI, static files by whitenoise.
 # Not built on the development machines (no Docker engine there); see README.
 FROM python:3.13-slim
 
@@ -22,4 +22,5 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-real-key python manage.py collect
 USER mapwright
 EXPOSE 8000
 
-CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"]
+# gunicorn with uvicorn's worker (config/gunicorn.py): pages, the API and the live board's WebSockets.
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.asgi:application"]

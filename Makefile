@@ -73,7 +73,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
 	@echo "Mapwright is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@# uvicorn, not runserver: runserver speaks no WebSockets, and the live board needs them.
+	@# Static files come from whitenoise, which in debug reads them from the source folders.
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
+	  --lifespan off --reload $(foreach dir,accounts projects stories aimap config,--reload-dir $(dir))
 
 eval: $(VENV)/.installed-runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py evaluate_planner $(EVAL_ARGS)

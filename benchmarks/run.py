@@ -370,7 +370,7 @@ class Server:
     def __enter__(self) -> "Server":
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"],
+            [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.asgi:application"],
             cwd=BASE_DIR,
             env=self.env,
             stdout=self.log,

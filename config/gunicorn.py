@@ -1,4 +1,4 @@
-"""gunicorn configuration, read with `gunicorn -c config/gunicorn.py config.wsgi`.
+"""gunicorn configuration, read with `gunicorn -c config/gunicorn.py config.asgi:application`.
 
 Every value comes from the environment; logs go to stdout.
 """
@@ -7,7 +7,14 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+# Without Redis the live board's channel layer lives inside one process: a change served by one
+# worker would never reach the boards connected to another, so one worker unless REDIS_URL is set.
+default_workers = min(multiprocessing.cpu_count() * 2 + 1, 8) if os.environ.get("REDIS_URL") else 1
+workers = int(os.environ.get("GUNICORN_WORKERS", default_workers))
+# uvicorn's worker serves the ASGI application: pages, the API and the live board's WebSockets,
+# each worker process many connections at once (config/asgi_worker.py keeps its access log clean).
+worker_class = "config.asgi_worker.UvicornWorker"
+# Used only by gunicorn's thread worker (`-k gthread config.wsgi:application`, which serves no WebSockets).
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))

@@ -25,7 +25,7 @@ from typing import Any, cast
 import pytest
 from django.db import connection
 
-from tests.support import BASE_DIR, clean_env, free_port, run_manage, run_python
+from tests.support import BASE_DIR, GUNICORN_COMMAND, clean_env, free_port, run_manage, run_python
 
 SECRET_KEY = "fault-test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
 PASSWORD = "correct-horse-battery-staple"
@@ -176,7 +176,7 @@ class App:
         self.web: Process | None = None
 
     def start_web(self) -> Process:
-        self.web = start(["-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"], self.env)
+        self.web = start(GUNICORN_COMMAND, self.env)
         self.processes.append(self.web)
 
         def listening() -> bool:

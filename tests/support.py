@@ -11,6 +11,9 @@ import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# How production starts the web server (the Dockerfile's CMD, docker-compose's web): gunicorn with
+# uvicorn's worker (config/gunicorn.py) serving the ASGI application; arguments to `python`.
+GUNICORN_COMMAND = ["-m", "gunicorn", "--config", "config/gunicorn.py", "config.asgi:application"]
 CONFIG_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "SENTRY_", "AI_", "EMAIL_", "TASKS_", "GUNICORN_")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import BASE_DIR, clean_env, free_port, run_manage, wait_until_listening
+from tests.support import BASE_DIR, GUNICORN_COMMAND, clean_env, free_port, run_manage, wait_until_listening
 
 # Runs collectstatic and gunicorn in subprocesses.
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def production_server(tmp_path: Path):
         result = run_manage(*command, env=env)
         assert result.returncode == 0, result.stderr
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"],
+        [sys.executable, *GUNICORN_COMMAND],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

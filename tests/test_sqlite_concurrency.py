@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from stories.tests.test_import_caps import largest_document
-from tests.support import BASE_DIR, clean_env, free_port, run_manage, run_python, wait_until_listening
+from tests.support import BASE_DIR, GUNICORN_COMMAND, clean_env, free_port, run_manage, run_python, wait_until_listening
 
 pytestmark = pytest.mark.slow
 
@@ -129,7 +129,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     assert seeded.returncode == 0, seeded.stderr
     people = json.loads(seeded.stdout.strip().splitlines()[-1])
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application"],
+        [sys.executable, *GUNICORN_COMMAND],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
