@@ -17,10 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from projects.events import Verb, event_record
 from projects.limits import PROJECT_DESCRIPTION_MAX
 from projects.models import Project
 from stories.document import GENERATED_LIMITS, DocumentInvalid
-from stories.services import map_apply_document
+from stories.services import map_apply_document, map_phrase
 
 from .models import Generation, initial_progress
 from .providers import (
@@ -205,7 +206,7 @@ def generation_run(*, generation_id: str) -> Generation:
     """
     from .tasks import run_generation
 
-    generation = Generation.objects.select_related("project").get(pk=generation_id)
+    generation = Generation.objects.select_related("project", "user").get(pk=generation_id)
     if generation.is_finished:
         return generation
     now = timezone.now()
@@ -240,6 +241,9 @@ def generation_run(*, generation_id: str) -> Generation:
                 document=result.document,
                 mode=generation.mode,
                 snapshot_reason="Before AI generation",
+            )
+            event_record(
+                project=generation.project, actor=generation.user, verb=Verb.GENERATED, subject=map_phrase(counts)
             )
             generation.status, generation.cached, generation.counts = Generation.Status.SUCCEEDED, cached, counts
             generation.prompt_tokens, generation.completion_tokens = result.prompt_tokens, result.completion_tokens

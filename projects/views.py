@@ -1,10 +1,15 @@
 """Project pages: the list, create, rename and delete. The board itself lives in stories.views."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from accounts.forms import add_service_errors
@@ -14,9 +19,9 @@ from stories.labels import colour_names
 from . import services
 from .access import project_get_for_user
 from .forms import ProjectForm, ProjectLabelsForm
-from .limits import Role
-from .models import Project
-from .selectors import project_list_for_user
+from .limits import ACTIVITY_PAGE_SIZE, Role
+from .models import Event, Project
+from .selectors import activity_for_project, person_initials, project_list_for_user, stories_still_there
 
 
 class ProjectListView(LoginRequiredMixin, View):
@@ -120,3 +125,33 @@ class ProjectDeleteView(LoginRequiredMixin, View):
         services.project_delete(project=project)
         messages.success(request, f"Project “{name}” deleted.")
         return redirect("projects:list")
+
+
+@dataclass(frozen=True)
+class FeedDay:
+    """The activity of one day, newest first: what the page shows under one heading."""
+
+    day: datetime.date
+    is_today: bool
+    # Each event, whether its card is still there to link to, and its actor's initials.
+    lines: list[tuple[Event, bool, str]]
+
+
+class ProjectActivityView(LoginRequiredMixin, View):
+    """Who did what to the project and when, newest first, by day; any member may read it."""
+
+    def get(self, request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
+        page = Paginator(activity_for_project(project=project), ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+        events = list(page.object_list)
+        linked = stories_still_there(project=project, story_ids=[event.story_id for event in events])
+        today = timezone.localdate()
+        days: list[FeedDay] = []
+        for event in events:
+            day = timezone.localdate(event.created)
+            if not days or days[-1].day != day:
+                days.append(FeedDay(day=day, is_today=day == today, lines=[]))
+            initials = person_initials(event.actor) if event.actor else "?"
+            days[-1].lines.append((event, event.story_id in linked, initials))
+        context = {"project": project, "page": page, "days": days, "yesterday": today - datetime.timedelta(days=1)}
+        return render(request, "projects/activity.html", context)

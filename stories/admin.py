@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from projects.services import project_map_changed
 
-from .models import Activity, MapSnapshot, Persona, Release, Step, Story
+from .models import Activity, Comment, MapSnapshot, Persona, Release, Step, Story
 
 
 class MapObjectAdmin[M: Model](admin.ModelAdmin[M]):
@@ -104,6 +104,24 @@ class MapSnapshotAdmin(admin.ModelAdmin[MapSnapshot]):
     list_select_related = ("project",)
     search_fields = ("project__name", "reason")
     readonly_fields = ("project", "reason", "document", "counts", "created")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin[Comment]):
+    """Comments as people wrote them: readable and deletable here (moderation), not rewritten."""
+
+    list_display = ("created", "project", "story", "author", "excerpt")
+    list_select_related = ("project", "story", "author")
+    list_filter = ("project",)
+    search_fields = ("body", "story__title", "project__name", "author__email")
+    readonly_fields = ("project", "story", "author", "body", "created")
+
+    @admin.display(description="Comment")
+    def excerpt(self, comment: Comment) -> str:
+        return comment.body[:80]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

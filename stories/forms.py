@@ -7,6 +7,7 @@ from projects.models import Project
 
 from .labels import PALETTE_NAMES, clean_label_keys, label_names
 from .limits import (
+    COMMENT_MAX,
     CRITERIA_MAX,
     CRITERION_MAX,
     ESTIMATE_MAX,
@@ -193,4 +194,16 @@ class ImportIntoProjectForm(forms.Form):
         ],
         initial=MapMode.REPLACE,
         widget=forms.RadioSelect,
+    )
+
+
+class CommentForm(forms.Form):
+    """A comment on a card, from its page without JavaScript; stories.services.comment_create checks the text."""
+
+    body = forms.CharField(
+        label="Add a comment",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}),
+        help_text=f"Plain text, at most {COMMENT_MAX:,} characters. Everyone on the project can read it.",
     )

@@ -38,13 +38,22 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from projects.events import Verb, event_record
 from projects.models import Project
 from projects.services import project_lock
 
 from .limits import TRASH_DAYS, UNDO_DEPTH
-from .models import Activity, MapChange, Persona, Release, Step, Story
+from .models import Activity, Comment, MapChange, Persona, Release, Step, Story
 
 Kind = MapChange.Kind
+
+# What the activity feed says a kept change was.
+FEED_VERB: dict[str, str] = {
+    Kind.CREATE: Verb.CREATED,
+    Kind.EDIT: Verb.EDITED,
+    Kind.MOVE: Verb.MOVED,
+    Kind.DELETE: Verb.DELETED,
+}
 
 # Parents before children: the order rows are put back in (and deleted in, reversed).
 MODELS: dict[str, type[Model]] = {
@@ -53,6 +62,8 @@ MODELS: dict[str, type[Model]] = {
     "activity": Activity,
     "step": Step,
     "story": Story,
+    # Not part of the map, but deleting a card takes its discussion along, and undo must bring it back.
+    "comment": Comment,
 }
 # The fields that say where a row sits, and so which group is renumbered after a change.
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -61,6 +72,7 @@ GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "activity": ("project_id",),
     "step": ("activity_id",),
     "story": ("step_id", "release_id"),
+    "comment": (),  # in the order they were written: no positions
 }
 # Fields a change never compares or puts back: kept by the database as they are now.
 UNTRACKED = {"updated", "created", "version"}
@@ -68,6 +80,7 @@ UNTRACKED = {"updated", "created", "version"}
 PARENTS: dict[str, dict[str, str]] = {
     "step": {"activity_id": "activity"},
     "story": {"step_id": "step", "release_id": "release", "persona_id": "persona"},
+    "comment": {"story_id": "story"},
 }
 # The rows that point at a row, which deleting it would take along or change: (model, field).
 CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
@@ -75,6 +88,7 @@ CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
     "step": (("story", "step_id"),),
     "release": (("story", "release_id"),),
     "persona": (("story", "persona_id"),),
+    "story": (("comment", "story_id"),),
 }
 
 
@@ -205,7 +219,8 @@ def recording(
     if not rows or subject is None:
         return
     noun = subject._meta.verbose_name
-    label = f"{verb} {noun} “{_display(subject)}”"
+    what = f"{noun} “{_display(subject)}”"
+    label = f"{verb} {what}"
     MapChange.objects.filter(project=project, user=by, undone=True).delete()  # a new change ends the redo list
     MapChange.objects.create(
         project=project,
@@ -216,7 +231,18 @@ def recording(
         subject_pk=subject.pk,
         rows=rows,
     )
+    event_record(project=project, actor=by, verb=FEED_VERB[kind], subject=what, story_id=_story_id_of(subject))
     _prune(project=project, user=by)
+
+
+def _story_id_of(subject: Model) -> int | None:
+    return subject.pk if isinstance(subject, Story) else None
+
+
+def _feed(change: MapChange, *, project: Project, user: User, verb: str, subject: str) -> None:
+    """One line of the feed for an undo, a redo or a restore of `change`."""
+    story_id = change.subject_pk if change.subject_model == _name(Story) else None
+    event_record(project=project, actor=user, verb=verb, subject=subject, story_id=story_id)
 
 
 def _prune(*, project: Project, user: User) -> None:
@@ -325,7 +351,7 @@ def _apply(rows: Sequence[_Row], *, source: str, target: str) -> None:
     placed: set[tuple[str, int]] = set()
 
     def note_group(name: str, state: dict[str, Any] | None) -> None:
-        if state is not None:
+        if state is not None and GROUP_FIELDS[name]:
             groups[name].add(tuple(state.get(column) for column in GROUP_FIELDS[name]))
 
     # Deletions, children first: the rows the change had created (undo) or removed (redo).
@@ -348,9 +374,14 @@ def _apply(rows: Sequence[_Row], *, source: str, target: str) -> None:
             placed.add((name, row.pk))
             if now_state is None:
                 values = _python(model, wanted)
+                if name == "comment" and not _author_still_here(values):
+                    continue  # their account was deleted, and their words with it: they stay gone
                 if name == "story":
                     values.update(updated=now, version=(wanted.get("version") or 0) + 1)
                 model(**values).save(force_insert=True)
+                if values.get("created") is not None:
+                    # auto_now_add stamped it now; a row put back keeps the time it was first made.
+                    model._default_manager.filter(pk=row.pk).update(created=values["created"])
             else:
                 names = [column for column in row.changed if column in wanted]
                 values = _python(model, {column: wanted[column] for column in names})
@@ -359,6 +390,11 @@ def _apply(rows: Sequence[_Row], *, source: str, target: str) -> None:
                 if values:
                     model._default_manager.filter(pk=row.pk).update(**values)
     _renumber_groups(groups, placed)
+
+
+def _author_still_here(values: dict[str, Any]) -> bool:
+    author_id = values.get("author_id")
+    return author_id is None or User.objects.filter(pk=author_id).exists()
 
 
 def _renumber_groups(groups: dict[str, set[tuple[Any, ...]]], placed: set[tuple[str, int]]) -> None:
@@ -410,6 +446,7 @@ def _step(*, project: Project, user: User, redo: bool) -> Done:
     _apply(_rows(change), source=source, target=target)
     change.undone = not redo
     change.save(update_fields=["undone"])
+    _feed(change, project=project, user=user, verb=Verb.REDID if redo else Verb.UNDID, subject=change.label)
     return Done(change, _focus(change, target=target), history_state(project=project, user=user))
 
 
@@ -430,11 +467,13 @@ def _contents(change: MapChange) -> str:
         if row.after is None and not (row.model == change.subject_model and row.pk == change.subject_pk):
             counts[row.model] = counts.get(row.model, 0) + 1
     parts = []
-    for name in ("step", "story"):
+    for name in ("step", "story", "comment"):
         if counts.get(name):
             meta = MODELS[name]._meta
             parts.append(f"{counts[name]} {meta.verbose_name if counts[name] == 1 else meta.verbose_name_plural}")
-    return f"with {' and '.join(parts)}" if parts else ""
+    if not parts:
+        return ""
+    return "with " + (parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}")
 
 
 def trash_list(*, project: Project) -> list[TrashItem]:
@@ -469,4 +508,5 @@ def trash_restore(*, change: MapChange, user: User) -> Done:
     change.undone = True
     change.restored = timezone.now()
     change.save(update_fields=["undone", "restored"])
+    _feed(change, project=project, user=user, verb=Verb.RESTORED, subject=change.label.removeprefix("delete "))
     return Done(change, _focus(change, target="before"), history_state(project=project, user=user))

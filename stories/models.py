@@ -12,7 +12,7 @@ from django.db import models
 
 from projects.models import Project
 
-from .limits import ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX, StoryPriority, StoryStatus
+from .limits import COMMENT_MAX, ESTIMATE_MAX, ESTIMATE_MIN, TEXT_MAX, TITLE_MAX, StoryPriority, StoryStatus
 from .limits import MapMode as MapMode  # re-exported: callers import it from here
 
 
@@ -115,6 +115,7 @@ class Story(Ordered):
 
     # Set by stories.selectors.story_map_get, so that a card never follows the foreign key.
     persona_name: str
+    comment_count: int
 
     def __str__(self) -> str:
         return self.title
@@ -172,3 +173,24 @@ class MapChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.label}"
+
+
+class Comment(models.Model):
+    """A note someone left on a card: plain text, shown as text, by any member (viewers too)."""
+
+    # The project too, as on every map object: one access check (`project__…`) covers comments.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments")
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="comments")
+    # Kept when the account goes: the card then says "a former member".
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    body = models.TextField(max_length=COMMENT_MAX)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["story", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.story} · {self.body[:40]}"

@@ -35,12 +35,14 @@ from config.types import AuthenticatedHttpRequest
 from projects.access import map_object_get_for_user, project_get_for_user
 from projects.limits import Role
 from projects.models import Project
+from projects.selectors import person_initials
 
 from . import history, services
 from .document import DocumentInvalid, MapDocument
 from .exports import EPIC_LEVELS
 from .forms import (
     ActivityForm,
+    CommentForm,
     ImportIntoProjectForm,
     ImportNewProjectForm,
     PersonaForm,
@@ -52,8 +54,8 @@ from .forms import (
 from .imports import MAX_IMPORT_BYTES, document_from_file
 from .labels import label_names, label_palette
 from .limits import TRASH_DAYS
-from .models import Activity, MapChange, MapSnapshot, Persona, Release, Step, Story
-from .selectors import EXPORT_FORMATS, project_export, snapshots_for_project, story_map_get
+from .models import Activity, Comment, MapChange, MapSnapshot, Persona, Release, Step, Story
+from .selectors import EXPORT_FORMATS, comments_for_story, project_export, snapshots_for_project, story_map_get
 
 BOARD_TEMPLATE = "stories/board.html"
 
@@ -253,16 +255,30 @@ class PersonaEditView(EditView):
 # --- Story cards ------------------------------------------------------------------------
 
 
+def story_page(
+    request: AuthenticatedHttpRequest, story: Story, form: StoryForm, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """A card's own page: its form, then its comments with a form to add one."""
+    context = {"story": story, "project": story.project, "form": form, **extra}
+    context.setdefault("comment_form", CommentForm())
+    context["comments"] = [
+        (
+            comment,
+            services.comment_may_delete(comment=comment, user=request.user),
+            person_initials(comment.author) if comment.author else "?",
+        )
+        for comment in comments_for_story(story=story)
+    ]
+    return render(request, "stories/story_edit.html", context, status=status)
+
+
 class StoryView(BoardWriteMixin, View):
     """Open a card to edit every field; a save that lost a race is refused, not merged."""
-
-    template_name = "stories/story_edit.html"
 
     def render_form(
         self, request: AuthenticatedHttpRequest, story: Story, form: StoryForm, status: int = 200, **extra: Any
     ) -> HttpResponse:
-        context = {"story": story, "project": story.project, "form": form, **extra}
-        return render(request, self.template_name, context, status=status)
+        return story_page(request, story, form, status=status, **extra)
 
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         story = map_object_get_for_user(Story, user=request.user, pk=pk, need=Role.VIEWER)
@@ -291,6 +307,33 @@ class StoryView(BoardWriteMixin, View):
             return self.render_form(request, story, form, status=400)
         messages.success(request, f"Story “{saved.title}” saved.")
         return HttpResponseRedirect(board_url(saved.project, f"story-{saved.pk}"))
+
+
+class CommentAddView(LoginRequiredMixin, View):
+    """Comment on a card from its page (the panel posts to the API); viewers may too."""
+
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        story = map_object_get_for_user(Story, user=request.user, pk=pk, need=Role.VIEWER)
+        enforce_rate_limit(request, limit="comment", key="user")
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.comment_create(story=story, by=request.user, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Comment posted.")
+                return HttpResponseRedirect(reverse("stories:story", kwargs={"pk": story.pk}) + "#comments")
+        story_form = StoryForm(initial=StoryForm.initial_for(story), project=story.project)
+        return story_page(request, story, story_form, status=400, comment_form=form)
+
+
+class CommentDeleteView(LoginRequiredMixin, View):
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+        comment = map_object_get_for_user(Comment, user=request.user, pk=pk, need=Role.VIEWER)
+        services.comment_delete(comment=comment, by=request.user)
+        messages.success(request, "Comment deleted.")
+        return HttpResponseRedirect(reverse("stories:story", kwargs={"pk": comment.story_id}) + "#comments")
 
 
 class StoryDeleteView(BoardWriteMixin, View):
@@ -357,7 +400,7 @@ class MapHistoryView(LoginRequiredMixin, View):
 class SnapshotRestoreView(LoginRequiredMixin, View):
     def post(self, request: AuthenticatedHttpRequest, snapshot_id: int) -> HttpResponse:
         snapshot = map_object_get_for_user(MapSnapshot, user=request.user, pk=snapshot_id)
-        services.snapshot_restore(snapshot=snapshot)
+        services.snapshot_restore(snapshot=snapshot, by=request.user)
         messages.success(request, "The earlier map is back. The one it replaced is kept under Earlier maps.")
         return redirect("stories:board", project_id=snapshot.project_id)
 
@@ -428,7 +471,7 @@ class ImportIntoProjectView(LoginRequiredMixin, View):
         if form.is_valid():
             try:
                 document = _read_upload(form)
-                services.map_import(project=project, document=document, mode=form.cleaned_data["mode"])
+                services.map_import(project=project, document=document, mode=form.cleaned_data["mode"], by=request.user)
             except DocumentInvalid as error:
                 problems = error.problems
             except ValidationError as error:
