@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from .models import Membership, Project
+from .models import Invitation, Membership, Project
 
 
 class MembershipInline(admin.TabularInline[Membership, Project]):
@@ -21,3 +22,21 @@ class ProjectAdmin(admin.ModelAdmin[Project]):
     raw_id_fields = ("owner",)
     readonly_fields = ("created", "updated")
     inlines = (MembershipInline,)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    """Invitations to addresses with no account: an admin may cancel one (delete it), not make one.
+
+    Made here, an invitation would send no email; the owner invites from the board or the API.
+    """
+
+    list_display = ("email", "project", "role", "invited_by", "created", "expires", "accepted")
+    list_select_related = ("project", "invited_by")
+    search_fields = ("email", "project__name")
+    list_filter = ("role", "created", "accepted")
+    raw_id_fields = ("project", "invited_by")
+    readonly_fields = ("project", "email", "invited_by", "created", "expires", "sent_count", "last_sent", "accepted")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -19,6 +19,10 @@ class Project(models.Model):
     # The project's names for the colour labels ({"red": "Payments", …}); a colour not named here
     # keeps its palette name (stories.limits.LabelColour).
     label_names = models.JSONField(default=dict, db_default=models.Value({}, models.JSONField()), blank=True)
+    # The read-only share link: only the sha256 of its token is kept (the token is shown once),
+    # so that a copy of the database opens no board. None: no link.
+    share_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    share_created = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -94,3 +98,40 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.verb} {self.subject}"
+
+
+class Invitation(models.Model):
+    """An address with no account asked to join a project as an editor or a viewer.
+
+    It grants nothing by itself: it becomes a Membership when an account proves it owns
+    `email` (confirming it at sign-up, or as a changed address), before `expires`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    # In accounts.addresses' normal form, as User.email, so that the confirmed address finds it.
+    email = models.EmailField()
+    role = models.CharField(max_length=8, choices=MEMBER_ROLE_CHOICES)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    sent_count = models.PositiveIntegerField(default=1)
+    last_sent = models.DateTimeField()
+    # When it became a membership; kept for the record. Cancelled ones are deleted.
+    accepted = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=models.Q(accepted__isnull=True),
+                name="projects_invitation_pending_unique",
+            )
+        ]
+        # Confirming an address looks up its pending invitations.
+        indexes = [models.Index(fields=["email"], name="projects_invitation_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.project} ({self.role})"
