@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import inflect
-import lemminflect
+
+from stories import qus
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "planner" / "samples"
 
@@ -43,11 +44,7 @@ Planner = Callable[[str], Document]
 DETERMINER = r"(?:a|an|the|my|your|their|our|his|her|its)"
 # A lookahead, so "my the a" counts twice ("my the", "the a").
 _COLLISION = re.compile(rf"\b(?=({DETERMINER}\s+{DETERMINER})\b)", re.IGNORECASE)
-_WELL_FORMED = re.compile(r"^As an? .+, I want (to )?.+, so that .+\.?$", re.DOTALL)
-_GOAL = re.compile(r"\bI want (to )?(.*?)(?:,?\s+so that\b|$)", re.DOTALL)
 _SO_THAT = re.compile(r"\bso that\b(.*)", re.IGNORECASE | re.DOTALL)
-_BRACKETS = re.compile(r"[()\[\]{}]")
-_SECOND_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")
 _TITLE_WORD = re.compile(r"[^\W\d_]+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -85,11 +82,6 @@ MODIFIER_STARTS = frozenset(
         "with",
         "without",
     }
-)
-# After "and"/"or", a verb that takes one of these as its object is a second action: "… and book a slot".
-OBJECT_STARTS = frozenset(
-    {"a", "an", "the", "my", "your", "their", "our", "his", "her", "its", "this", "that", "these", "those"}
-    | {"it", "them", "me", "us", "him", "some", "all", "every", "each"}
 )
 MASK = "<title>"
 
@@ -355,50 +347,27 @@ def invented_personas(document: Document, description: str) -> list[str]:
     return [name for name in persona_names(document) if name.lower() != "user" and not persona_named(name, description)]
 
 
+# The Quality User Story checks are the map's own (stories/qus.py): these read them off a document's story.
+
+
 def is_well_formed(description: str) -> bool:
-    return _WELL_FORMED.match((description or "").strip()) is not None
+    """Role, means and ends: a drafted story promises all three ("As a …, I want …, so that …")."""
+    return qus.is_well_formed(description or "") and qus.has_ends(description or "")
 
 
 def goal(story: dict[str, Any]) -> tuple[str, bool]:
     """(the "I want" part of the description, whether it is an infinitive "I want to …"); the title if none."""
-    match = _GOAL.search(story.get("description") or "")
-    if match is None or not match.group(2).strip():
-        return story.get("title") or "", True
-    return match.group(2).strip(), match.group(1) is not None
-
-
-def _second_verb(word: str, *, before_is_first_verb: bool, followed_by: str | None) -> bool:
-    if word == "then":
-        return True
-    lemmas = lemminflect.getAllLemmas(word)
-    if "VERB" not in lemmas:
-        return False
-    if "NOUN" not in lemmas:
-        return True
-    # A word that can be both ("book", "track") is a verb when it joins the goal's own verb
-    # ("search and book") or takes an object ("… and book a room").
-    return before_is_first_verb or followed_by in OBJECT_STARTS
+    return qus.goal(title=story.get("title") or "", description=story.get("description") or "")
 
 
 def is_atomic(story: dict[str, Any]) -> bool:
     """False when the goal joins two actions with "and"/"or": "add and delete items", "pay or track my order"."""
-    text, infinitive = goal(story)
-    words = _WORD.findall(text.lower())
-    for index, word in enumerate(words[:-1]):
-        if word not in {"and", "or"} or index == 0:
-            continue
-        following = words[index + 2] if index + 2 < len(words) else None
-        if _second_verb(words[index + 1], before_is_first_verb=infinitive and index == 1, followed_by=following):
-            return False
-    return True
+    return qus.is_atomic(title=story.get("title") or "", description=story.get("description") or "")
 
 
 def is_minimal(story: dict[str, Any]) -> bool:
-    """No brackets in the title or description, and the description is a single sentence."""
-    title, description = story.get("title") or "", (story.get("description") or "").strip()
-    if _BRACKETS.search(title) or _BRACKETS.search(description):
-        return False
-    return _SECOND_SENTENCE.search(description) is None
+    """No brackets or "e.g." in the title or description, and the description is a single sentence."""
+    return qus.is_minimal(title=story.get("title") or "", description=story.get("description") or "")
 
 
 def mvp_release(document: Document) -> str | None:
