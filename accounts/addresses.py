@@ -22,6 +22,9 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 
+# The longest address RFC 5321 allows: every form, model and serializer reads it here.
+EMAIL_MAX = 254
+
 NON_ASCII_LOCAL_PART = "Use an address whose part before the @ has only ASCII letters, digits and punctuation."
 
 

@@ -1,4 +1,5 @@
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -6,7 +7,11 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
 from . import services
+from .addresses import EMAIL_MAX
 from .models import User
+
+if TYPE_CHECKING:  # accounts sits below the apps that hold projects
+    from projects.models import Membership, Project
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError, field_names: dict[str, str] | None = None) -> None:
@@ -23,7 +28,7 @@ def password_input(autocomplete: str) -> forms.PasswordInput:
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(
-        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email", max_length=EMAIL_MAX, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
     full_name = forms.CharField(
         label="Full name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
@@ -46,7 +51,7 @@ class SignUpForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email", max_length=EMAIL_MAX, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
     error_messages = {
         # One message whether the email is unknown, the password wrong or the account inactive.
@@ -63,7 +68,7 @@ class ProfileForm(forms.Form):
 
 class EmailChangeForm(forms.Form):
     new_email = forms.EmailField(
-        label="New email address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="New email address", max_length=EMAIL_MAX, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
         label="Your password", strip=False, widget=password_input("current-password"), help_text="To confirm it is you."
@@ -91,7 +96,7 @@ class PasswordChangeForm(forms.Form):
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
-        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email", max_length=EMAIL_MAX, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
 
 
@@ -104,3 +109,26 @@ class NewPasswordForm(SetPasswordForm[User]):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(label="Your password", strip=False, widget=password_input("current-password"))
+
+    def __init__(
+        self, *args: Any, shared: Sequence[tuple["Project", Sequence["Membership"]]] = (), **kwargs: Any
+    ) -> None:
+        """One choice for each project the person owns that others work on (projects_to_hand_over)."""
+        super().__init__(*args, **kwargs)
+        self.shared = shared
+        for project, editors in shared:
+            choices = [(str(member.pk), f"Hand it to {member.user.get_full_name()} (editor)") for member in editors]
+            choices.append((services.DELETE_PROJECT, "Delete it, with its whole map, for everyone on it"))
+            self.fields[services.hand_over_field(project.pk)] = forms.ChoiceField(
+                label=f"“{project.name}”: others work on it", choices=choices, widget=forms.RadioSelect
+            )
+        # The password last, under the choices it confirms.
+        self.order_fields([name for name in self.fields if name != "password"] + ["password"])
+
+    def hand_over(self) -> dict[int, int | str]:
+        """The choices, as user_delete takes them."""
+        chosen: dict[int, int | str] = {}
+        for project, _editors in self.shared:
+            value = self.cleaned_data[services.hand_over_field(project.pk)]
+            chosen[project.pk] = value if value == services.DELETE_PROJECT else int(value)
+        return chosen

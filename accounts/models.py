@@ -10,7 +10,7 @@ from django.utils.crypto import get_random_string, salted_hmac
 
 from stories.limits import BoardDensity
 
-from .addresses import normalise_email, validate_storable_email
+from .addresses import EMAIL_MAX, normalise_email, validate_storable_email
 
 
 def new_security_stamp() -> str:
@@ -53,7 +53,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(
         "email address",
-        max_length=254,
+        max_length=EMAIL_MAX,
         unique=True,
         error_messages={"unique": "An account with this email address already exists."},
     )
@@ -132,7 +132,7 @@ class EmailFailure(models.Model):
         GAVE_UP = "gave_up", "Failed, given up"
         DELIVERED = "delivered", "Delivered on a later attempt"
 
-    to = models.CharField("recipient", max_length=254)
+    to = models.CharField("recipient", max_length=EMAIL_MAX)
     kind = models.CharField(max_length=32, choices=EmailKind.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1, help_text="Failed attempts so far.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RETRYING)

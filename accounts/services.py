@@ -1,5 +1,6 @@
 """Writes to accounts. Pages and the API both call these; errors are ValidationErrors keyed by field."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 
@@ -15,7 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 # The module, not its tasks: accounts.tasks imports this module in turn.
 from . import tasks
-from .addresses import normalise_email, validate_storable_email
+from .addresses import EMAIL_MAX, normalise_email, validate_storable_email
 from .emails import send_templated_email
 from .models import EmailFailure, User, new_security_stamp
 from .selectors import user_from_uidb64
@@ -87,6 +88,9 @@ def user_verify_email(*, token: str) -> User:
     if not user.email_verified:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
+    from projects.services import invitation_accept_for  # accounts sits below the apps that hold maps
+
+    invitation_accept_for(user=user)  # the address is proven: projects that invited it let them in
     return user
 
 
@@ -136,6 +140,9 @@ def user_confirm_email_change(*, token: str) -> User:
     # Following the link proved the new address works.
     user.email_verified = True
     user.save(update_fields=["email", "email_verified"])
+    from projects.services import invitation_accept_for  # accounts sits below the apps that hold maps
+
+    invitation_accept_for(user=user)  # the new address is proven: projects that invited it let them in
     send_templated_email(template="email_changed", to=old_email, context={"user": user, "new_email": new_email})
     return user
 
@@ -194,11 +201,49 @@ def user_reset_password(*, uid: str, token: str, new_password: str) -> User:
     return user_set_password(user=user, new_password=new_password)
 
 
+# What `user_delete` is told to do with a shared project: delete it, or hand it to this membership's editor.
+DELETE_PROJECT = "delete"
+
+
+def hand_over_field(project_id: int) -> str:
+    """The name a deletion's choice for one shared project goes by: the form's field and the error's key."""
+    return f"project_{project_id}"
+
+
 @transaction.atomic
-def user_delete(*, user: User, password: str) -> None:
-    """Delete the account and everything it owns, after checking its password."""
+def user_delete(*, user: User, password: str, hand_over: Mapping[int, int | str] | None = None) -> None:
+    """Delete the account and everything it owns, after checking its password.
+
+    Each project the person owns that others work on needs a decision in `hand_over`,
+    by project id: DELETE_PROJECT, or the id of an editor's membership to hand it to.
+    Without one for each, nothing is deleted: the error names the project.
+    """
+    from projects.selectors import projects_to_hand_over  # accounts sits below the apps that hold maps
+    from projects.services import project_owner_transfer
+    from stories.models import Comment
+
     if not user.check_password(password):
         raise ValidationError({"password": WRONG_PASSWORD})
+    hand_over = hand_over or {}
+    errors: dict[str, str] = {}
+    transfers = []
+    for project, editors in projects_to_hand_over(user=user):
+        choice = hand_over.get(project.pk)
+        to = next((member for member in editors if member.pk == choice), None)
+        if to is not None:
+            transfers.append((project, to))
+        elif choice != DELETE_PROJECT:
+            errors[hand_over_field(project.pk)] = (
+                f"“{project.name}” is shared: hand it to one of its editors or delete it."
+                if editors
+                else f"“{project.name}” is shared with viewers only: delete it, or make one of them an editor first."
+            )
+    if errors:
+        raise ValidationError(errors)
+    for project, to in transfers:
+        project_owner_transfer(project=project, by=user, member=to)
+    # Their words go with them, on others' maps too; the activity feed keeps "a former member" did what.
+    Comment.objects.filter(author=user).delete()
     user_revoke_refresh_tokens(user=user)
     user.delete()
 
@@ -218,7 +263,7 @@ def email_failure_record(
     status = EmailFailure.Status.RETRYING if next_attempt_at is not None else EmailFailure.Status.GAVE_UP
     failure = EmailFailure.objects.select_for_update().filter(pk=failure_id).first() if failure_id else None
     if failure is None:
-        max_length = EmailFailure._meta.get_field("to").max_length or 254
+        max_length = EmailFailure._meta.get_field("to").max_length or EMAIL_MAX
         failure = EmailFailure(to=to[:max_length], kind=kind, first_failed_at=now)
     failure.attempts = attempts
     failure.status = status

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -22,7 +22,7 @@ from config.ratelimit import enforce_rate_limit, value_key
 from config.types import AuthenticatedHttpRequest
 
 from . import forms, services
-from .addresses import normalise_email
+from .addresses import EMAIL_MAX, normalise_email
 from .models import User
 from .selectors import user_data_export, user_from_uidb64
 
@@ -41,6 +41,10 @@ class SignUpView(FormView[forms.SignUpForm]):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         enforce_rate_limit(request, limit="register")
         return super().post(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        # An invitation's link names the address it was sent to: the one whose confirmation lets them in.
+        return {**super().get_initial(), "email": self.request.GET.get("email", "")[:EMAIL_MAX]}
 
     def form_valid(self, form: forms.SignUpForm) -> HttpResponse:
         try:
@@ -119,7 +123,8 @@ class EmailVerifyView(View):
         except ValidationError:
             return render(request, "accounts/link_invalid.html", {"what": "verification"}, status=400)
         messages.success(request, "Thank you: your email address is confirmed.")
-        return redirect("accounts:settings" if request.user.is_authenticated else "accounts:login")
+        # To their projects: a map they were invited to is now there, under "Shared with you".
+        return redirect("projects:list" if request.user.is_authenticated else "accounts:login")
 
 
 class VerificationResendView(LoginRequiredMixin, View):
@@ -241,13 +246,21 @@ class AccountDeleteView(LoginRequiredMixin, View):
     template_name = "accounts/delete.html"
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": forms.DeleteAccountForm()})
+        return render(request, self.template_name, {"form": self._form(request)})
+
+    @staticmethod
+    def _form(request: AuthenticatedHttpRequest, data: QueryDict | None = None) -> forms.DeleteAccountForm:
+        from projects.selectors import projects_to_hand_over  # accounts sits below the apps that hold maps
+
+        return forms.DeleteAccountForm(data, shared=projects_to_hand_over(user=request.user))
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
-        form = forms.DeleteAccountForm(request.POST)
+        form = self._form(request, request.POST)
         if form.is_valid():
             try:
-                services.user_delete(user=request.user, password=form.cleaned_data["password"])
+                services.user_delete(
+                    user=request.user, password=form.cleaned_data["password"], hand_over=form.hand_over()
+                )
             except ValidationError as error:
                 forms.add_service_errors(form, error)
             else:

@@ -8,6 +8,7 @@ network.
 """
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_ratelimit",
     "django_tasks_db",
+    # The live board's WebSockets (config/asgi.py); served by uvicorn, so not daphne.
+    "channels",
     "config",
     "accounts",
     "projects",
@@ -200,6 +203,24 @@ else:
     # above gives it the shared, atomic counter it needs.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
+# --- The live board (Django Channels) -------------------------------------------
+
+# Open boards of a project form a group on this layer: Redis when there is one, so that every
+# worker process hears every change; otherwise a layer within the one process that `make run` is.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # No socket timeout: a board's socket waits on Redis for its next message.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT", 1.0)}],
+                "prefix": "mapwright:live",
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # --- Background tasks (django.tasks) ------------------------------------------
 
 TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate").lower()
@@ -293,6 +314,10 @@ RATE_LIMITS = {
     "map-write": env_str("RATE_LIMIT_MAP_WRITE", "60/m"),
     "import": env_str("RATE_LIMIT_IMPORT", "20/h"),
     "invite": env_str("RATE_LIMIT_INVITE", "30/h"),
+    # Per IP: read-only share pages opened, so that share-link tokens cannot be guessed cheaply.
+    "share": env_str("RATE_LIMIT_SHARE", "60/m"),
+    # Comments on cards, per person: a conversation, not a script posting.
+    "comment": env_str("RATE_LIMIT_COMMENT", "20/m"),
     "generate": env_str("RATE_LIMIT_GENERATE", "10/h"),
 }
 SPECTACULAR_SETTINGS = {
@@ -307,6 +332,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StoryStatusEnum": "stories.models.Story.Status",
         "GenerationStatusEnum": "aimap.models.Generation.Status",
+        "QualityCriterionEnum": "stories.quality.CRITERION_KEYS",
     },
     # A required string the serializer refuses blank is documented with minLength: 1.
     "ENFORCE_NON_BLANK_FIELDS": True,
@@ -328,6 +354,9 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------
 
 STATIC_URL = "static/"
+# whitenoise hands Django's ASGI handler files as synchronous iterators, which it serves through a
+# thread (correctly) while warning about it on every static file.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
@@ -405,6 +434,7 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
+    # 'self' also allows the live board's ws:// or wss:// socket to this same host (CSP Level 3).
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

@@ -1,18 +1,30 @@
+import secrets
 from collections.abc import Mapping
+from datetime import timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 
+from accounts.addresses import normalise_email, validate_storable_email
 from accounts.emails import send_templated_email
 from accounts.models import User
 from stories.labels import clean_label_names
 from stories.limits import LabelColour
 
+from . import live
 from .access import require_role
-from .limits import MEMBER_ROLES, Role
-from .models import Membership, Project
+from .events import Verb, event_record
+from .limits import INVITATION_DAYS, MEMBER_ROLES, SHARE_TOKEN_BYTES, Role
+from .models import Invitation, Membership, Project
+from .selectors import share_token_digest
 
 
 @transaction.atomic
@@ -106,8 +118,12 @@ def _member_email(*, template: str, membership: Membership, by: User) -> None:
 
 
 @transaction.atomic
-def membership_add(*, project: Project, by: User, email: str, role: str) -> Membership:
-    """Make the account with `email` an editor or viewer of `project` (its owner's doing), and tell them."""
+def membership_add(*, project: Project, by: User, email: str, role: str, site_url: str = "") -> Membership | Invitation:
+    """Make the account with `email` an editor or viewer of `project` (its owner's doing), and tell them.
+
+    An address with no account is invited instead (see invitation_accept_for); `site_url`
+    roots the link in that email (settings.SITE_URL when not given).
+    """
     require_role(project, by, Role.OWNER)
     if role not in MEMBER_ROLES:
         raise ValidationError({"role": "Choose editor or viewer."})
@@ -115,12 +131,15 @@ def membership_add(*, project: Project, by: User, email: str, role: str) -> Memb
     try:
         user = User.objects.get_by_natural_key(email)
     except User.DoesNotExist:
-        raise ValidationError({"email": "No Mapwright account uses this address."}) from None
+        return _invitation_create(project=project, by=by, email=email, role=role, site_url=site_url)
     if user.pk == project.owner_id:
         raise ValidationError({"email": "This is the project's owner."})
     if Membership.objects.filter(project=project, user=user).exists():
         raise ValidationError({"email": f"{user.email} is a member already: change their role instead."})
     membership = Membership.objects.create(project=project, user=user, role=role)
+    # An invitation sent before they had an account is spent: it must not re-add them after a removal.
+    Invitation.objects.filter(project=project, email=user.email, accepted__isnull=True).update(accepted=timezone.now())
+    event_record(project=project, actor=by, verb=Verb.MEMBER_ADDED, subject=user.email)
     _member_email(template="member_added", membership=membership, by=by)
     return membership
 
@@ -145,5 +164,160 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         require_role(membership.project, by, Role.OWNER)
     project_lock(membership.project)
     Membership.objects.filter(pk=membership.pk).delete()
+    transaction.on_commit(partial(live.member_removed, membership.project_id, membership.user_id))
+    if leaving:
+        event_record(project=membership.project, actor=by, verb=Verb.MEMBER_LEFT)
+    else:
+        event_record(project=membership.project, actor=by, verb=Verb.MEMBER_REMOVED, subject=membership.user.email)
     if not leaving:
         _member_email(template="member_removed", membership=membership, by=by)
+
+
+@transaction.atomic
+def project_owner_transfer(*, project: Project, by: User, member: Membership) -> Project:
+    """Hand `project` to one of its editors (the owner's doing): they become the owner, and the owner an editor.
+
+    Only an editor can take it: whoever owns a map changes it, and a viewer was trusted only to read.
+    """
+    require_role(project, by, Role.OWNER)
+    if member.project_id != project.pk:
+        raise Http404("No member with that id.")
+    if member.role != Role.EDITOR:
+        raise ValidationError({"member_id": "Only an editor can become the owner: make them an editor first."})
+    project = project_lock(project)
+    previous_owner = project.owner
+    Membership.objects.filter(pk=member.pk).delete()
+    project.owner = member.user
+    project.save(update_fields=["owner", "updated"])
+    Membership.objects.create(project=project, user=previous_owner, role=Role.EDITOR)
+    event_record(project=project, actor=by, verb=Verb.OWNER_CHANGED, subject=member.user.get_full_name())
+    send_templated_email(
+        template="owner_changed",
+        to=member.user.email,
+        context={"user": member.user, "project": project, "by": by},
+    )
+    return project
+
+
+# --- Invitations ----------------------------------------------------------------------
+#
+# An invitation carries no secret: its email links to the sign-up page with the address
+# filled in, and only an account that confirms that address (accounts.services) turns it
+# into a membership. So a forwarded or intercepted email lets no one else in.
+
+
+def _invitation_email(*, invitation: Invitation, by: User, site_url: str) -> None:
+    root = site_url or settings.SITE_URL
+    link = f"{root}{reverse('accounts:signup')}?{urlencode({'email': invitation.email})}"
+    send_templated_email(
+        template="invitation",
+        to=invitation.email,
+        context={
+            "project": invitation.project,
+            "by": by,
+            "role": invitation.role,
+            "link": link,
+            "expires": invitation.expires,
+            "days": INVITATION_DAYS,
+        },
+    )
+
+
+def _invitation_create(*, project: Project, by: User, email: str, role: str, site_url: str) -> Invitation:
+    """Invite an address with no account (inside membership_add, with the project locked)."""
+    email = normalise_email(email)
+    try:
+        validate_email(email)
+        validate_storable_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages[0]}) from None
+    now = timezone.now()
+    pending = Invitation.objects.filter(project=project, email=email, accepted__isnull=True).first()
+    if pending is not None and pending.expires > now:
+        raise ValidationError({"email": f"{email} is invited already: re-send the invitation instead."})
+    if pending is not None:  # expired: a fresh invitation replaces it
+        pending.delete()
+    invitation = Invitation.objects.create(
+        project=project,
+        email=email,
+        role=role,
+        invited_by=by,
+        expires=now + timedelta(days=INVITATION_DAYS),
+        last_sent=now,
+    )
+    event_record(project=project, actor=by, verb=Verb.INVITED, subject=email)
+    _invitation_email(invitation=invitation, by=by, site_url=site_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, by: User, site_url: str = "") -> Invitation:
+    """Send the invitation again (the owner's doing): it stands for INVITATION_DAYS from now."""
+    require_role(invitation.project, by, Role.OWNER)
+    project_lock(invitation.project)
+    now = timezone.now()
+    invitation.expires = now + timedelta(days=INVITATION_DAYS)
+    invitation.last_sent = now
+    invitation.sent_count = F("sent_count") + 1
+    invitation.save(update_fields=["expires", "last_sent", "sent_count"])
+    invitation.refresh_from_db(fields=["sent_count"])
+    _invitation_email(invitation=invitation, by=by, site_url=site_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, by: User) -> None:
+    """Withdraw a pending invitation (the owner's doing): its email then leads to no membership."""
+    require_role(invitation.project, by, Role.OWNER)
+    project_lock(invitation.project)
+    Invitation.objects.filter(pk=invitation.pk, accepted__isnull=True).delete()
+
+
+@transaction.atomic
+def invitation_accept_for(*, user: User) -> list[Membership]:
+    """Turn the pending, unexpired invitations to `user`'s confirmed address into memberships.
+
+    Called by accounts.services in the transaction that confirms the address (at sign-up,
+    or a change of address), and by nothing else: an unconfirmed account is no member.
+    """
+    if not user.email_verified:
+        return []
+    now = timezone.now()
+    invitations = Invitation.objects.select_related("project", "invited_by").filter(
+        email=normalise_email(user.email), accepted__isnull=True, expires__gt=now
+    )
+    memberships = []
+    for invitation in invitations.order_by("pk"):
+        project = project_lock(invitation.project)
+        if project.owner_id != user.pk and not Membership.objects.filter(project=project, user=user).exists():
+            memberships.append(Membership.objects.create(project=project, user=user, role=invitation.role))
+            # The inviter's doing, as the feed tells it: they asked for this person.
+            event_record(project=project, actor=invitation.invited_by, verb=Verb.MEMBER_ADDED, subject=user.email)
+        Invitation.objects.filter(pk=invitation.pk).update(accepted=now)
+    return memberships
+
+
+# --- The read-only share link -------------------------------------------------------
+
+
+@transaction.atomic
+def share_link_create(*, project: Project, by: User) -> str:
+    """A new read-only link's token (the owner's doing), replacing any earlier link, which stops working.
+
+    Only its sha256 is stored: the token is returned once, for the owner to copy.
+    """
+    require_role(project, by, Role.OWNER)
+    project_lock(project)
+    token = secrets.token_urlsafe(SHARE_TOKEN_BYTES)
+    Project.objects.filter(pk=project.pk).update(
+        share_token_hash=share_token_digest(token), share_created=timezone.now()
+    )
+    return token
+
+
+@transaction.atomic
+def share_link_revoke(*, project: Project, by: User) -> None:
+    """Revoke the read-only link (the owner's doing): its URL answers 404 from the next request on."""
+    require_role(project, by, Role.OWNER)
+    project_lock(project)
+    Project.objects.filter(pk=project.pk).update(share_token_hash=None, share_created=None)

@@ -85,3 +85,13 @@ class BoardDensity(models.TextChoices):
     COMFORTABLE = "comfortable", "Comfortable"
     COMPACT = "compact", "Compact"
     OVERVIEW = "overview", "Overview"
+
+
+# --- Comments -------------------------------------------------------------------------
+# Characters of one comment on a card (plain text, after trimming).
+COMMENT_MAX = 4_000
+
+
+# --- Map quality check ----------------------------------------------------------------
+# A story estimated at this many points or more is too big for one iteration: split it (issue 13).
+SPLIT_ESTIMATE = 8

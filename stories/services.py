@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, cast
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Field, Max, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from projects.limits import PROJECT_NAME_MAX
+from projects.access import require_role
+from projects.events import Verb, event_record
+from projects.limits import PROJECT_NAME_MAX, Role
 from projects.models import Project
 from projects.services import project_create, project_lock
 
@@ -47,8 +49,8 @@ from .document import (
 )
 from .history import Scope, recording
 from .labels import clean_label_keys, keys_for_names, label_names_written, names_with_defaults
-from .limits import CRITERIA_MAX, CRITERION_MAX
-from .models import Activity, MapChange, MapMode, MapSnapshot, Persona, Release, Step, Story
+from .limits import COMMENT_MAX, CRITERIA_MAX, CRITERION_MAX
+from .models import Activity, Comment, MapChange, MapMode, MapSnapshot, Persona, Release, Step, Story
 
 STORY_FIELDS = {"title", "description", "acceptance_criteria", "status", "priority", "estimate", "persona", "labels"}
 
@@ -260,7 +262,11 @@ def activity_move(*, activity: Activity, position: int, by: User | None = None) 
 def activity_delete(*, activity: Activity, by: User | None = None) -> None:
     """Delete the activity with its steps and their stories."""
     activity = _fresh(activity)
-    cascade = [Scope(Step, Q(activity_id=activity.pk)), Scope(Story, Q(step__activity_id=activity.pk))]
+    cascade = [
+        Scope(Step, Q(activity_id=activity.pk)),
+        Scope(Story, Q(step__activity_id=activity.pk)),
+        Scope(Comment, Q(story__step__activity_id=activity.pk)),
+    ]
     _row_delete(activity, group=_activities(activity.project), by=by, also=cascade)
 
 
@@ -325,7 +331,8 @@ def step_move(*, step: Step, position: int, activity: Activity | None = None, by
 def step_delete(*, step: Step, by: User | None = None) -> None:
     """Delete the step and its stories."""
     step = _fresh(step)
-    _row_delete(step, group=_steps(step.activity_id), by=by, also=[Scope(Story, Q(step_id=step.pk))])
+    cascade = [Scope(Story, Q(step_id=step.pk)), Scope(Comment, Q(story__step_id=step.pk))]
+    _row_delete(step, group=_steps(step.activity_id), by=by, also=cascade)
 
 
 # --- Releases -------------------------------------------------------------------------
@@ -567,7 +574,7 @@ def story_move(
 @transaction.atomic
 def story_delete(*, story: Story, by: User | None = None) -> None:
     story = _fresh(story)
-    _row_delete(story, group=_cell(story.step_id, story.release_id), by=by)
+    _row_delete(story, group=_cell(story.step_id, story.release_id), by=by, also=[Scope(Comment, Q(story_id=story.pk))])
 
 
 # --- Whole maps: documents, snapshots, imports ---------------------------------------
@@ -1023,18 +1030,30 @@ def map_apply_document(
     return document_counts(document)
 
 
-def snapshot_restore(*, snapshot: MapSnapshot) -> dict[str, int]:
+def map_phrase(counts: Mapping[str, int]) -> str:
+    """What the activity feed says a whole map was: "a map of 3 activities and 12 stories"."""
+    parts = [
+        f"{counts.get(key, 0)} {noun if counts.get(key, 0) == 1 else plural}"
+        for key, noun, plural in (("activities", "activity", "activities"), ("stories", "story", "stories"))
+    ]
+    return f"a map of {' and '.join(parts)}"
+
+
+def snapshot_restore(*, snapshot: MapSnapshot, by: User | None = None) -> dict[str, int]:
     """Put a snapshot's map back; the map it replaces becomes a snapshot in turn."""
     document = snapshot.document
     prepared = map_prepare(document=document, replacing=snapshot.project)
-    with _whole_map_turn():
-        return map_apply_document(
+    with _whole_map_turn(), transaction.atomic():
+        counts = map_apply_document(
             project=snapshot.project,
             document=document,
             mode=MapMode.REPLACE,
             snapshot_reason="Before restoring an earlier map",
             prepared=prepared,
         )
+        if by is not None:
+            event_record(project=snapshot.project, actor=by, verb=Verb.RESTORED, subject="an earlier map")
+        return counts
 
 
 def project_import(*, owner: User, document: MapDocument, name: str = "", filename: str = "") -> Project:
@@ -1048,19 +1067,70 @@ def project_import(*, owner: User, document: MapDocument, name: str = "", filena
     prepared = map_prepare(document=document)
     with _whole_map_turn(), transaction.atomic():
         project = project_create(owner=owner, name=title[:PROJECT_NAME_MAX], description=document["description"])
-        map_apply_document(
+        counts = map_apply_document(
             project=project, document=document, mode=MapMode.APPEND, snapshot_reason="", prepared=prepared
         )
+        event_record(project=project, actor=owner, verb=Verb.IMPORTED, subject=map_phrase(counts))
     return project
 
 
-def map_import(*, project: Project, document: MapDocument, mode: str) -> Project:
+def map_import(*, project: Project, document: MapDocument, mode: str, by: User | None = None) -> Project:
     """Import into an existing project: replace its map (keeping a snapshot) or append to it."""
     if mode not in MapMode.values:
         raise ValidationError({"mode": "Choose replace or append."})
     prepared = map_prepare(document=document, replacing=project if mode == MapMode.REPLACE else None)
-    with _whole_map_turn():
-        map_apply_document(
+    with _whole_map_turn(), transaction.atomic():
+        counts = map_apply_document(
             project=project, document=document, mode=mode, snapshot_reason="Before an import", prepared=prepared
         )
+        if by is not None:
+            event_record(project=project, actor=by, verb=Verb.IMPORTED, subject=map_phrase(counts))
     return project
+
+
+# --- Comments on cards ------------------------------------------------------------------
+
+
+def _comment_body(body: Any) -> str:
+    """The body as kept: trimmed plain text, 1 to COMMENT_MAX characters (ValidationError keyed `body`)."""
+    if not isinstance(body, str):
+        raise ValidationError({"body": "Write the comment as text."})
+    text = body.strip()
+    if not text:
+        raise ValidationError({"body": "Write something first: the comment is empty."})
+    if len(text) > COMMENT_MAX:
+        raise ValidationError(
+            {"body": f"A comment can have at most {COMMENT_MAX:,} characters (this has {len(text):,})."}
+        )
+    if has_forbidden_character(text):
+        raise ValidationError({"body": f"The comment {NOT_ALLOWED_MESSAGE}."})
+    return text
+
+
+@transaction.atomic
+def comment_create(*, story: Story, by: User, body: str) -> Comment:
+    """Leave a comment on a card: anyone of the project may, viewers too (it does not change the map)."""
+    text = _comment_body(body)
+    require_role(story.project, by, Role.VIEWER)
+    # Not under the project lock: a comment changes no row of the map, so it need not wait for
+    # (or hold up) a write to it. The card may have been deleted since the caller found it.
+    if not Story.objects.filter(pk=story.pk).exists():
+        raise Http404("No story with that id.")
+    comment = Comment.objects.create(project_id=story.project_id, story=story, author=by, body=text)
+    event_record(
+        project=story.project, actor=by, verb=Verb.COMMENTED, subject=f"story “{story.title}”", story_id=story.pk
+    )
+    return comment
+
+
+def comment_may_delete(*, comment: Comment, user: User) -> bool:
+    """Whether `user` may delete `comment`: its author, or the project's owner."""
+    return comment.author_id == user.pk or comment.project.owner_id == user.pk
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, by: User) -> None:
+    require_role(comment.project, by, Role.VIEWER)
+    if not comment_may_delete(comment=comment, user=by):
+        raise PermissionDenied("Only the comment's author or the project's owner can delete it.")
+    Comment.objects.filter(pk=comment.pk).delete()

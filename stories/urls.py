@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import print_views, views
+from . import print_views, share_views, views
 
 app_name = "stories"
 DELETE = {"action": "delete"}
@@ -22,6 +22,8 @@ urlpatterns = [
     path("board/personas/<int:pk>/delete/", views.PersonaEditView.as_view(), DELETE, name="persona-delete"),
     path("board/stories/<int:pk>/", views.StoryView.as_view(), name="story"),
     path("board/stories/<int:pk>/delete/", views.StoryDeleteView.as_view(), name="story-delete"),
+    path("board/stories/<int:pk>/comments/", views.CommentAddView.as_view(), name="comment-add"),
+    path("board/comments/<int:pk>/delete/", views.CommentDeleteView.as_view(), name="comment-delete"),
     path("projects/<int:project_id>/undo/", views.UndoView.as_view(), name="undo"),
     path("projects/<int:project_id>/redo/", views.RedoView.as_view(), name="redo"),
     path("projects/<int:project_id>/trash/", views.TrashView.as_view(), name="trash"),
@@ -32,4 +34,5 @@ urlpatterns = [
     path("projects/<int:project_id>/import/", views.ImportIntoProjectView.as_view(), name="import"),
     path("projects/import/", views.ImportNewProjectView.as_view(), name="import-new"),
     path("snapshots/<int:snapshot_id>/restore/", views.SnapshotRestoreView.as_view(), name="snapshot-restore"),
+    path("share/<str:token>/", share_views.SharedBoardView.as_view(), name="shared-board"),
 ]

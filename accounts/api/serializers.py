@@ -8,6 +8,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer as Simpl
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.addresses import EMAIL_MAX
 from accounts.models import User
 from stories.limits import BoardDensity
 
@@ -24,7 +25,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
 
 class RegisterSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=EMAIL_MAX)
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False, style=PASSWORD_STYLE)
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
@@ -79,13 +80,32 @@ class PasswordSerializer(serializers.Serializer[Any]):
     password = serializers.CharField(write_only=True, trim_whitespace=False, style=PASSWORD_STYLE)
 
 
+class AccountDeleteSerializer(PasswordSerializer):
+    projects = serializers.DictField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        help_text='For each project you own that others work on, by its id: "delete", or the id of an editor\'s '
+        'membership to hand it to. {"12": "delete", "15": 31}',
+    )
+
+    def validate_projects(self, value: dict[str, str]) -> dict[int, int | str]:
+        chosen: dict[int, int | str] = {}
+        for key, choice in value.items():
+            if not key.isdecimal() or not (choice == "delete" or choice.isdecimal()):
+                raise serializers.ValidationError(
+                    f"Give each project's id with \"delete\" or an editor's membership id, not {key!r}: {choice!r}."
+                )
+            chosen[int(key)] = choice if choice == "delete" else int(choice)
+        return chosen
+
+
 class PasswordChangeSerializer(serializers.Serializer[Any]):
     old_password = serializers.CharField(write_only=True, trim_whitespace=False, style=PASSWORD_STYLE)
     new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False, style=PASSWORD_STYLE)
 
 
 class PasswordResetSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=EMAIL_MAX)
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer[Any]):
@@ -99,7 +119,7 @@ class TokenSerializer(serializers.Serializer[Any]):
 
 
 class EmailChangeSerializer(serializers.Serializer[Any]):
-    new_email = serializers.EmailField(max_length=254)
+    new_email = serializers.EmailField(max_length=EMAIL_MAX)
     password = serializers.CharField(write_only=True, trim_whitespace=False, style=PASSWORD_STYLE)
 
 

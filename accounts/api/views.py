@@ -22,13 +22,13 @@ from config.ratelimit import enforce_rate_limit, value_key
 from config.types import AuthenticatedRequest
 
 from .serializers import (
+    AccountDeleteSerializer,
     DetailSerializer,
     EmailChangeSerializer,
     MeSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
-    PasswordSerializer,
     ProfileUpdateSerializer,
     RefreshTokenSerializer,
     RegisterSerializer,
@@ -116,17 +116,26 @@ class MeView(APIView):
     # OpenAPI 3.0 gives DELETE no request body, so the schema cannot show the
     # password it needs; it says so, and documents the 400 that a missing one gets.
     @extend_schema(
-        request=PasswordSerializer,
-        description='Deletes the account and everything in it. Send the password as the body: {"password": "…"}.',
+        request=AccountDeleteSerializer,
+        description="Deletes the account and everything in it. Send the password as the body: "
+        '{"password": "…"}, and for each project you own that others work on, what becomes of it: '
+        '{"password": "…", "projects": {"12": "delete", "15": 31}} (31: an editor\'s membership id).',
         responses={
             204: None,
-            400: OpenApiResponse(description='The password is missing or wrong: {"password": ["…"]}.'),
+            400: OpenApiResponse(
+                description='The password is missing or wrong: {"password": ["…"]}; or a shared project has no '
+                'decision: {"project_12": ["…"]}.'
+            ),
         },
     )
     def delete(self, request: AuthenticatedRequest) -> Response:
-        serializer = PasswordSerializer(data=request.data)
+        serializer = AccountDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_delete(user=request.user, password=serializer.validated_data["password"])
+        services.user_delete(
+            user=request.user,
+            password=serializer.validated_data["password"],
+            hand_over=serializer.validated_data.get("projects"),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -27,7 +27,14 @@ DEEP = "[" * 100_000
 PK_MODELS = {"activity": Activity, "step": Step, "release": Release, "persona": Persona, "story": Story}
 # Endpoints whose schema says they take no body (request=None): they never read it, so any body is ignored.
 # They never read a body, so they answer as they would to none: done, or why not (409 "Nothing to undo").
-TAKE_NO_BODY = {"auth-api:email-resend", "stories-api:undo", "stories-api:redo", "stories-api:trash-restore"}
+TAKE_NO_BODY = {
+    "auth-api:email-resend",
+    "stories-api:undo",
+    "stories-api:redo",
+    "stories-api:trash-restore",
+    "projects-api:share-link",
+    "projects-api:invitation-resend",
+}
 
 
 @dataclass(frozen=True)
@@ -84,17 +91,35 @@ def a_member(project):
     return Membership.objects.create(project=project, user=user, role="viewer")
 
 
+def an_invitation(project):
+    from projects.services import membership_add
+
+    return membership_add(project=project, by=project.owner, email=f"invited{project.pk}@example.com", role="viewer")
+
+
+def a_comment(project):
+    from stories.models import Comment
+
+    story = Story.objects.filter(project=project).earliest("pk")
+    return Comment.objects.create(project=project, story=story, author=project.owner, body="A note")
+
+
 def fill(route: str, name: str, board) -> str:
     """The route with ids of rows that exist and are the user's, so the view gets as far as reading the body."""
     url = route.replace("<int:project_id>", str(board.project.pk))
     if "<int:pk>" in url:
         first_word = name.split(":")[-1].split("-")[0]
-        row = board.project if first_word == "project" else PK_MODELS[first_word]._default_manager.first()
+        if first_word == "comment":
+            row = Story.objects.first() if "stories/<int:pk>/" in route else a_comment(board.project)
+        else:
+            row = board.project if first_word == "project" else PK_MODELS[first_word]._default_manager.first()
         url = url.replace("<int:pk>", str(row.pk))
     if "<int:change_id>" in url:
         url = url.replace("<int:change_id>", str(deleted_change(board.project).pk))
     if "<int:member_id>" in url:
         url = url.replace("<int:member_id>", str(a_member(board.project).pk))
+    if "<int:invitation_id>" in url:
+        url = url.replace("<int:invitation_id>", str(an_invitation(board.project).pk))
     assert "<" not in url, f"no id for {route}"
     return url
 

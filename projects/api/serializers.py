@@ -3,12 +3,19 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from accounts.addresses import EMAIL_MAX
 from projects.limits import MEMBER_ROLE_CHOICES, PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX, Role
-from projects.models import Membership, Project
+from projects.models import Event, Invitation, Membership, Project
+from projects.selectors import person_initials
 from stories.labels import clean_label_names, names_with_defaults
 from stories.limits import LABEL_NAME_MAX, LabelColour
+
+# Which of the two a row of …/members/ is.
+MEMBER_STATUS = "member"
+INVITED_STATUS = "invited"
 
 
 class StringField(serializers.CharField):
@@ -86,17 +93,87 @@ class MemberSerializer(serializers.ModelSerializer[Membership]):
 
     email = serializers.EmailField(source="user.email", read_only=True)
     full_name = serializers.CharField(source="user.full_name", read_only=True)
+    status = serializers.SerializerMethodField(help_text='"member": this person works on the project.')
 
     class Meta:
         model = Membership
-        fields = ["id", "email", "full_name", "role", "joined"]
+        fields = ["id", "email", "full_name", "role", "joined", "status"]
         read_only_fields = fields
+
+    def get_status(self, membership: Membership) -> str:
+        return MEMBER_STATUS
+
+
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
+    """An address with no account, invited: it joins when that address signs up and confirms it."""
+
+    status = serializers.SerializerMethodField(help_text='"invited": waiting for the address to be confirmed.')
+    invited = serializers.DateTimeField(source="created", read_only=True, help_text="When it was first sent.")
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "expires", "invited"]
+        read_only_fields = fields
+
+    def get_status(self, invitation: Invitation) -> str:
+        return INVITED_STATUS
+
+
+# What GET and POST …/members/ answer: a member or an invitation, told apart by "status".
+def member_or_invitation(*, many: bool = False) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="MemberOrInvitation",
+        serializers={MEMBER_STATUS: MemberSerializer, INVITED_STATUS: InvitationSerializer},
+        resource_type_field_name="status",
+        many=many,
+    )
+
+
+class ShareLinkSerializer(serializers.Serializer[Any]):
+    """Whether the project has a read-only link; the link itself is shown only when it is made."""
+
+    active = serializers.BooleanField(read_only=True)
+    created = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ShareLinkCreatedSerializer(ShareLinkSerializer):
+    url = serializers.URLField(read_only=True, help_text="Anyone with it reads the board: copy it now, it is not kept.")
 
 
 class MemberAddSerializer(serializers.Serializer[Any]):
-    email = StringField(max_length=254, help_text="The address of a Mapwright account.")
+    email = StringField(max_length=EMAIL_MAX, help_text="An account's address (added at once), or any other (invited).")
     role = serializers.ChoiceField(choices=MEMBER_ROLE_CHOICES)
 
 
 class MemberRoleSerializer(serializers.Serializer[Any]):
     role = serializers.ChoiceField(choices=MEMBER_ROLE_CHOICES)
+
+
+class OwnerTransferSerializer(serializers.Serializer[Any]):
+    member_id = serializers.IntegerField(min_value=1, help_text="The membership (of an editor) to hand the project to.")
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    """Who wrote or did something, as the feed and comments show them."""
+
+    id = serializers.IntegerField(read_only=True)
+    full_name = serializers.SerializerMethodField()
+    initials = serializers.SerializerMethodField()
+
+    def get_full_name(self, user: Any) -> str:
+        return str(user.get_full_name())
+
+    def get_initials(self, user: Any) -> str:
+        return person_initials(user)
+
+
+class EventSerializer(serializers.ModelSerializer[Event]):
+    """One line of the activity feed; `actor` is null once their account is gone."""
+
+    verb_display = serializers.CharField(source="get_verb_display", read_only=True)
+    actor = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Event
+        fields = ["id", "verb", "verb_display", "actor", "subject", "story_id", "created"]
+        read_only_fields = fields

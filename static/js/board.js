@@ -18,40 +18,11 @@
     statusLine.classList.toggle("board-status--error", Boolean(isError));
   }
 
-  // The board writes through the JSON API (session and CSRF token), as any other client does.
-  function sendJSON(method, url, body) {
-    var options = {
-      method: method,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": window.mapwright.csrfToken(), Accept: "application/json" },
-    };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
-      });
-    });
-  }
+  var sendJSON = window.mapwright.sendJSON;
+  var problemText = window.mapwright.problemText;
 
   function postJSON(url, body) {
     return sendJSON("POST", url, body);
-  }
-
-  // What a refused write says, as one sentence: DRF answers {"detail": …} or {"field": ["…"]}.
-  function problemText(data) {
-    if (!data || typeof data !== "object") {
-      return "";
-    }
-    if (typeof data.detail === "string") {
-      return data.detail;
-    }
-    return Object.keys(data).map(function (field) {
-      var texts = Array.isArray(data[field]) ? data[field].join(" ") : String(data[field]);
-      return field === "non_field_errors" ? texts : field.replace(/_/g, " ") + ": " + texts;
-    }).join(" ");
   }
 
   // A card takes focus by its link (the grid's one tab stop); anything else by itself or its first focusable part.

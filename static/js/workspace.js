@@ -110,6 +110,19 @@
     return span;
   }
 
+  // A drawn speech bubble rather than the emoji: not every system has a font with 💬.
+  var SVG = "http://www.w3.org/2000/svg";
+  function speechBubble() {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("class", "chip__icon");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", "M3 2h10a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H8l-3.5 3v-3H3a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function renderChips(grid, known) {
     var annotations = known.annotations || [];
     grid.querySelectorAll(".story-card").forEach(function (card) {
@@ -148,6 +161,15 @@
         }
         meta.appendChild(label);
       });
+      var comments = (known.comments || {})[storyId(card)];
+      if (comments) {
+        var said = comments + (comments === 1 ? " comment" : " comments");
+        var bubble = chip(meta, String(comments), "chip--comments");
+        bubble.setAttribute("role", "img");
+        bubble.setAttribute("aria-label", said);
+        bubble.title = said;
+        bubble.insertBefore(speechBubble(), bubble.firstChild);
+      }
       card.appendChild(meta);
     });
   }
@@ -486,6 +508,7 @@
   var panelBody = document.getElementById("story-panel-body");
   var panelCardId = null;
   var panelSaved = false;
+  var panelComments = null;  // comments.js's handle for the open card: did a comment come or go?
 
   function firstField(root) {
     return root.querySelector("input:not([type=hidden]):not([disabled]), textarea, select");
@@ -507,7 +530,20 @@
     }
     form = document.adoptNode(form);
     parts.push(form);
+    // Below the form, the card's comments (comments.js): viewers, who cannot save the form, comment too.
+    var comments = window.mapwright.comments;
+    var commentsBox = comments && panelCardId ? document.createElement("div") : null;
+    if (commentsBox) {
+      parts.push(commentsBox);
+    }
     panelBody.replaceChildren.apply(panelBody, parts);
+    if (commentsBox) {
+      var changedBefore = Boolean(panelComments && panelComments.changed);
+      panelComments = comments.mount(commentsBox, {
+        api: api, storyId: panelCardId.slice("story-".length), max: Number(panel.dataset.commentMax) || undefined,
+      });
+      panelComments.changed = changedBefore;
+    }
     form.addEventListener("submit", submitPanel);
     form.querySelectorAll("a[href]").forEach(function (link) {
       // Cancel goes back to the board, which the panel is already over.
@@ -527,6 +563,7 @@
     }
     panelCardId = card.id;
     panelSaved = false;
+    panelComments = null;
     document.getElementById("story-panel-title").textContent = "Edit “" + board.titleOf(card) + "”";
     panelBody.textContent = "Loading…";
     panel.showModal();
@@ -591,8 +628,12 @@
   if (panel) {
     panel.addEventListener("close", function () {
       var id = panelCardId;
+      var commented = Boolean(panelComments && panelComments.changed);
+      panelComments = null;
       panelBody.replaceChildren();
-      if (panelSaved) {
+      if (commented && !panelSaved) {
+        board.refreshGrid(id).then(function () { board.focusElement(id); });  // the card's comment count
+      } else if (panelSaved) {
         board.refreshGrid(id).then(function () {
           var card = document.getElementById(id);
           say(card ? "Saved “" + board.titleOf(card) + "”." : "Saved.");
@@ -602,6 +643,9 @@
       }
     });
   }
+
+  // The card open in the panel ("story-12"), or null: live.js tells its reader when someone else changes it.
+  board.openCardId = function () { return panel && panel.open ? panelCardId : null; };
 
   document.addEventListener("click", function (event) {
     var card = cardOf(event.target);

@@ -20,10 +20,12 @@ from django.utils.text import compress_string
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from projects.api.serializers import ProjectSummarySerializer, StringField
+from projects.api.serializers import PersonSerializer, ProjectSummarySerializer, StringField
 from projects.models import Project
+from stories import quality
 from stories.labels import KEY_ORDER, clean_label_keys
 from stories.limits import (
+    COMMENT_MAX,
     CRITERIA_MAX,
     CRITERION_MAX,
     ESTIMATE_MAX,
@@ -32,8 +34,9 @@ from stories.limits import (
     TEXT_MAX,
     TITLE_MAX,
 )
-from stories.models import Activity, Persona, Release, Step, Story
+from stories.models import Activity, Comment, Persona, Release, Step, Story
 from stories.selectors import story_map_get
+from stories.services import comment_may_delete
 
 INT_MAX = 2_147_483_647  # the largest value a PositiveIntegerField holds on every database
 
@@ -411,3 +414,57 @@ class StoryMoveSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(
         min_value=1, required=False, help_text="The version you read: refused with 409 if the story changed since."
     )
+
+
+# --- Comments -------------------------------------------------------------------------
+
+
+class CommentSerializer(serializers.ModelSerializer[Comment]):
+    """A comment on a card; `author` is null once their account is gone, `can_delete` is for the one asking."""
+
+    author = PersonSerializer(read_only=True, allow_null=True)
+    can_delete = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "body", "author", "created", "can_delete"]
+        read_only_fields = fields
+
+    def get_can_delete(self, comment: Comment) -> bool:
+        return comment_may_delete(comment=comment, user=self.context["user"])
+
+
+class CommentCreateSerializer(serializers.Serializer[Any]):
+    # Trimmed, length and characters checked by the service (stories.services.comment_create), which names `body`.
+    body = StringField(
+        trim_whitespace=False, allow_blank=True, help_text=f"Plain text, at most {COMMENT_MAX:,} characters."
+    )
+
+
+# --- "Check the map" (stories.quality) ----------------------------------------------------
+
+
+class QualityCriterionSerializer(serializers.Serializer[Any]):
+    key = serializers.ChoiceField(choices=quality.CRITERION_KEYS)
+    label = serializers.CharField(help_text="What the criterion checks, as the panel says it.")  # type: ignore[assignment]
+    score = serializers.FloatField(min_value=0, max_value=1, help_text="Share of what it checks that passes.")
+    findings = serializers.IntegerField(min_value=0)
+
+
+class QualityFindingSerializer(serializers.Serializer[Any]):
+    criterion = serializers.ChoiceField(choices=quality.CRITERION_KEYS)
+    severity = serializers.ChoiceField(choices=quality.SEVERITIES)
+    message = serializers.CharField()
+    subject = serializers.CharField(help_text="The title or name of the card, step, activity or persona.")
+    story_id = serializers.IntegerField(allow_null=True)
+    step_id = serializers.IntegerField(allow_null=True)
+    activity_id = serializers.IntegerField(allow_null=True)
+    persona_id = serializers.IntegerField(allow_null=True)
+    fix = serializers.ChoiceField(choices=quality.FIXES, allow_null=True)
+    form_field = serializers.CharField(allow_null=True, help_text="The card's form field the fix opens at.")
+
+
+class QualitySerializer(serializers.Serializer[Any]):
+    score = serializers.FloatField(min_value=0, max_value=1, help_text="The mean of the criteria's scores.")
+    criteria = QualityCriterionSerializer(many=True)
+    findings = QualityFindingSerializer(many=True)

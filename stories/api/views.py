@@ -29,20 +29,23 @@ from projects.api.serializers import ProjectSerializer
 from projects.limits import Role
 from projects.models import Project
 from projects.selectors import project_list_for_user
-from stories import history, services
+from stories import history, quality, services
 from stories.document import DocumentInvalid
 from stories.exports import EPIC_LEVELS
 from stories.imports import MAX_IMPORT_BYTES, document_from_file
-from stories.models import Activity, MapChange, MapMode, Persona, Release, Step, Story
-from stories.selectors import EXPORT_FORMATS, project_export
+from stories.models import Activity, Comment, MapChange, MapMode, Persona, Release, Step, Story
+from stories.selectors import EXPORT_FORMATS, comments_for_story, project_export
 
 from .serializers import (
     ActivityCreateSerializer,
     ActivitySerializer,
     ActivityUpdateSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
     MoveSerializer,
     PersonaSerializer,
     PersonaWriteSerializer,
+    QualitySerializer,
     ReleaseCreateSerializer,
     ReleaseSerializer,
     ReleaseUpdateSerializer,
@@ -602,8 +605,59 @@ class MapImportView(APIView):
         try:
             content, filename, content_type = uploaded_file(request)
             document = document_from_file(content, filename=filename, content_type=content_type)
-            services.map_import(project=project, document=document, mode=mode)
+            services.map_import(project=project, document=document, mode=mode, by=request.user)
         except DocumentInvalid as error:
             return problems_response(error)
         project = project_list_for_user(user=request.user).get(pk=project.pk)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+# --- Comments on cards -------------------------------------------------------------------
+
+
+def _limit_comments(request: Request) -> None:
+    enforce_rate_limit(request, limit="comment", key="user")
+
+
+@extend_schema(tags=["comments"])
+class CommentListView(GenericAPIView[Comment]):
+    serializer_class = CommentSerializer
+
+    @extend_schema(responses=CommentSerializer(many=True))
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """The card's comments, oldest first, a page at a time (any member may read them)."""
+        story = map_object_get_for_user(Story, user=request.user, pk=pk, need=Role.VIEWER)
+        page = self.paginate_queryset(comments_for_story(story=story))
+        return self.get_paginated_response(CommentSerializer(page, many=True, context={"user": request.user}).data)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """Comment on the card, as plain text (any member may, viewers too)."""
+        story = map_object_get_for_user(Story, user=request.user, pk=pk, need=Role.VIEWER)
+        _limit_comments(request)
+        serializer = CommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = services.comment_create(story=story, by=request.user, body=serializer.validated_data["body"])
+        return Response(CommentSerializer(comment, context={"user": request.user}).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["comments"])
+class CommentDetailView(APIView):
+    @extend_schema(responses=NO_CONTENT)
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """Delete a comment: its author or the project's owner may."""
+        comment = map_object_get_for_user(Comment, user=request.user, pk=pk, need=Role.VIEWER)
+        services.comment_delete(comment=comment, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- "Check the map" --------------------------------------------------------------------------
+
+
+@extend_schema(tags=["projects"])
+class QualityView(APIView):
+    @extend_schema(responses=QualitySerializer)
+    def get(self, request: AuthenticatedRequest, project_id: int) -> Response:
+        """The map's quality check: each Quality User Story and map-shape criterion's score, and every finding."""
+        project = project_get_for_user(user=request.user, project_id=project_id, need=Role.VIEWER)
+        return Response(QualitySerializer(quality.map_check(project=project)).data)

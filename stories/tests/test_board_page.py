@@ -81,8 +81,9 @@ def test_the_board_runs_a_fixed_number_of_queries_whatever_the_size(
     if size[0] == 10:
         assert Story.objects.filter(project=project).count() == 1_000
     client.force_login(owner)
-    # Session and user, project, the map's five reads, the Undo/Redo buttons (one) and the Trash count.
-    with django_assert_max_num_queries(10):
+    # Session and user, project, the map's five reads, the Undo/Redo buttons (one), the Trash count
+    # and the members' initials in the header (one).
+    with django_assert_max_num_queries(11):
         response = client.get(board(project))
     assert response.status_code == 200
     assert response.content.decode().count('class="story-card ') == Story.objects.count()

@@ -8,11 +8,12 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from stories import services
-from stories.models import Activity, MapChange, MapSnapshot, Persona, Release, Step
+from stories.models import Activity, Comment, MapChange, MapSnapshot, Persona, Release, Step
 from stories.selectors import document_from_map
 from stories.tests.test_api_support import Board, build_board
 
@@ -45,7 +46,7 @@ def test_the_walk_finds_every_board_url():
 def url_for(name: str, board: Board) -> str:
     """The board URL `name` with ids of rows that exist, so the view gets past its lookup."""
     noun = name.split("-")[0]
-    rows = {
+    rows: dict[str, Model] = {
         "activity": board.buy,
         "step": board.search,
         "release": board.mvp,
@@ -53,6 +54,12 @@ def url_for(name: str, board: Board) -> str:
         "story": board.keyword,
     }
     route = BOARD_ROUTES[name].replace("<int:project_id>", str(board.project.pk))
+    if noun == "comment" and "stories/<int:pk>/" not in route:
+        rows["comment"] = Comment.objects.create(
+            project=board.project, story=board.keyword, author=board.project.owner, body="A note"
+        )
+    elif noun == "comment":
+        rows["comment"] = board.keyword  # the card the comments are on
     if "<int:pk>" in route:
         route = route.replace("<int:pk>", str(rows[noun].pk))
     if "<int:snapshot_id>" in route:

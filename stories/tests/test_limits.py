@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from rest_framework import serializers as drf
 
+from accounts.addresses import EMAIL_MAX
 from aimap.api.serializers import GenerateMapSerializer
 from aimap.forms import GenerateMapForm
 from aimap.models import Generation
@@ -479,7 +480,15 @@ def test_the_board_page_limits_its_inputs_as_the_api_does(owner_client, board):
         for match in re.finditer(r'name="(?P<name>\w+)"[^>]*?maxlength="(?P<limit>\d+)"', html)
     }
     colours = {f"name_{colour}": LABEL_NAME_MAX for colour in LabelColour.values}
-    assert limits == {"title": TITLE_MAX, "name": TITLE_MAX, "description": TEXT_MAX, "goal": TEXT_MAX, **colours}
+    # The email is the Share dialog's (the owner's board), where an address is invited.
+    assert limits == {
+        "title": TITLE_MAX,
+        "name": TITLE_MAX,
+        "description": TEXT_MAX,
+        "goal": TEXT_MAX,
+        "email": EMAIL_MAX,
+        **colours,
+    }
     # Every text input and area of the board's forms carries a limit.
     unlimited = re.findall(
         r'<(?:input|textarea)(?![^>]*type="(?:hidden|submit|radio|checkbox)")(?![^>]*maxlength)'
