@@ -1,10 +1,13 @@
 import os
+import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import override_settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -18,6 +21,37 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+class _OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server for an in-memory SQLite test database: its request threads share the test's one
+    connection (Django hands it over, since another would see an empty database), and one SQLite
+    connection used by two threads at once fails with InterfaceError. A board that fires two requests
+    together (the Share dialog loads its people and its link) met that; each request now waits its turn.
+    Connections stay threaded, so a browser's kept-alive connection does not hold the others up."""
+
+    def set_app(self, application: Any) -> None:
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: Any, start_response: Any) -> Any:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_shares_sqlite_safely() -> Iterator[None]:
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite" or connection.settings_dict.get("TEST", {}).get("NAME"):
+        yield
+        return
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = _OneRequestAtATimeServer
+    yield
+    LiveServerThread.server_class = original
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -6,6 +6,7 @@ must be committed; and a change reaches the sockets only once its transaction co
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -63,7 +64,14 @@ def socket(project_id: int, cookie: str | None = None, origin: str = "http://loc
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    async_to_sync(scenario)()
+    """Play `scenario` on an event loop of its own thread.
+
+    The browser tests' Playwright keeps an event loop running on the main thread for the whole
+    session, and async_to_sync refuses to start inside one. The thread sees the same database:
+    these tests commit (transaction=True).
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(async_to_sync(scenario)).result()
 
 
 async def opened(communicator: WebsocketClient) -> dict[str, Any]:
