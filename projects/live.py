@@ -42,18 +42,38 @@ def event_message(event: Event) -> dict[str, Any]:
     }
 
 
+# The event loop of the ASGI server this process runs, once it has served anything (remember_loop).
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_loop() -> None:
+    """Note the running loop as the server's: config.asgi calls it on every connection."""
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
 
     async def send() -> None:
-        await asyncio.wait_for(layer.group_send(group, message), timeout=LIVE_SEND_TIMEOUT)
+        try:
+            await asyncio.wait_for(layer.group_send(group, message), timeout=LIVE_SEND_TIMEOUT)
+        except Exception:  # the change is saved; open boards catch up on their next load
+            logger.warning("could not tell the open boards of %s", group, exc_info=True)
 
-    try:
-        async_to_sync(send)()
-    except Exception:  # the change is saved; open boards catch up on their next load
-        logger.warning("could not tell the open boards of %s", group, exc_info=True)
+    loop = _server_loop
+    if loop is not None and loop.is_running():
+        # Under the ASGI server, a view runs in asgiref's thread-sensitive executor, and async_to_sync
+        # from there breaks that executor for the requests that follow ("CurrentThreadExecutor already
+        # quit or is broken", asgiref #491 and #526; seen under load in the benchmark's soak). The send
+        # goes to the server's own loop instead, which the in-memory layer needs anyway, and the
+        # request does not wait for it.
+        asyncio.run_coroutine_threadsafe(send(), loop)
+        return
+    # No server loop in this process (the WSGI test server, a management command, the task worker).
+    async_to_sync(send)()
 
 
 def announce(project_id: int, message: dict[str, Any]) -> None:
