@@ -10,6 +10,7 @@ given up after LIVE_SEND_TIMEOUT.
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -63,17 +64,28 @@ def _send(group: str, message: dict[str, Any]) -> None:
         except Exception:  # the change is saved; open boards catch up on their next load
             logger.warning("could not tell the open boards of %s", group, exc_info=True)
 
-    loop = _server_loop
-    if loop is not None and loop.is_running():
-        # Under the ASGI server, a view runs in asgiref's thread-sensitive executor, and async_to_sync
-        # from there breaks that executor for the requests that follow ("CurrentThreadExecutor already
-        # quit or is broken", asgiref #491 and #526; seen under load in the benchmark's soak). The send
-        # goes to the server's own loop instead, which the in-memory layer needs anyway, and the
-        # request does not wait for it.
-        asyncio.run_coroutine_threadsafe(send(), loop)
-        return
-    # No server loop in this process (the WSGI test server, a management command, the task worker).
-    async_to_sync(send)()
+    try:
+        loop = _server_loop
+        if loop is not None and loop.is_running():
+            # Under the ASGI server, a view runs in asgiref's thread-sensitive executor, and async_to_sync
+            # from there breaks that executor for the requests that follow ("CurrentThreadExecutor already
+            # quit or is broken", asgiref #491 and #526; seen under load in the benchmark's soak). The send
+            # goes to the server's own loop instead, which the in-memory layer needs anyway, and the
+            # request does not wait for it.
+            asyncio.run_coroutine_threadsafe(send(), loop)
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            # No loop here and no server's (the WSGI test server, a management command, the task worker).
+            async_to_sync(send)()
+            return
+        # A loop that is not a server's runs in this thread (a test's browser driver): async_to_sync
+        # refuses to start inside it, so the send gets a thread of its own.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(async_to_sync(send)).result()
+    except Exception:  # the change is saved; open boards catch up on their next load
+        logger.warning("could not tell the open boards of %s", group, exc_info=True)
 
 
 def announce(project_id: int, message: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ def call(scope_type: str = "http") -> None:
         pass
 
     scope: Any = {"type": scope_type, "method": "GET", "path": "/projects/1/"}
-    asyncio.run(application(scope, receive, send))
+    # On a thread of its own: the browser tests' Playwright keeps a loop running on the main one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, application(scope, receive, send)).result()
 
 
 def test_djangos_cleanup_after_a_departed_client_is_logged_in_one_line(monkeypatch, caplog):
