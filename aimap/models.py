@@ -6,7 +6,10 @@ from django.db import models
 
 from projects.limits import PROJECT_DESCRIPTION_MAX
 from projects.models import Project
+from stories.limits import TITLE_MAX
 from stories.models import MapMode
+
+from .limits import AssistKind, ProposalStatus
 
 
 def initial_progress() -> dict[str, Any]:
@@ -78,3 +81,50 @@ class Generation(models.Model):
         if stage == "backbone":
             return "Drafting the backbone: personas, releases, activities and their steps."
         return "Working on it: reading the description and building the map."
+
+
+class Proposal(models.Model):
+    """What an AI assist proposes for one step, story or activity, until the person accepts or rejects it.
+
+    Nothing of it is on the map before it is accepted. `basis` is the target's state when it was proposed
+    (a story's version, a step's cards, an activity's steps): accepting after the target changed is refused.
+    """
+
+    Kind = AssistKind
+    Status = ProposalStatus
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposals")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    target_id = models.PositiveBigIntegerField()  # a Step, Story or Activity by kind; gone targets make it stale
+    target_title = models.CharField(max_length=TITLE_MAX)
+    basis = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    items = models.JSONField(default=list)
+    provider = models.CharField(max_length=32)
+    model = models.CharField(max_length=200, blank=True)
+    cached = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    decided = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["user", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.target_title}"
+
+    @property
+    def target_type(self) -> str:
+        return TARGET_TYPES[self.kind]
+
+
+TARGET_TYPES: dict[str, str] = {
+    AssistKind.SUGGEST_STORIES: "step",
+    AssistKind.SUGGEST_CRITERIA: "story",
+    AssistKind.SPLIT: "story",
+    AssistKind.FILL_GAPS: "activity",
+}

@@ -32,6 +32,7 @@ from stories.document import (
     document_parse,
 )
 
+from . import limits as assist_limits
 from .stages import (
     BACKBONE_JSON_SCHEMA,
     BACKBONE_SCHEMA_NAME,
@@ -131,7 +132,12 @@ def prompt_limits() -> dict[str, str]:
         "GENERATED_ACTIVITIES": GENERATED_LIMITS.activities,
         "GENERATED_STEPS_PER_ACTIVITY": GENERATED_LIMITS.steps_per_activity,
         "GENERATED_STORIES": GENERATED_LIMITS.stories,
+        "SPLIT_ESTIMATE": assist_limits.SPLIT_ESTIMATE,
+        "GAP_STORIES_FEWEST": assist_limits.GAP_STORIES[0],
+        "GAP_STORIES_MOST": assist_limits.GAP_STORIES[1],
     }
+    for kind, (fewest, most) in assist_limits.ASSIST_ASKED.items():
+        values |= {f"{kind.upper()}_FEWEST": fewest, f"{kind.upper()}_MOST": most}
     return {name: f"{value:,}" for name, value in values.items()}
 
 
@@ -157,7 +163,7 @@ def _unfenced(text: str) -> str:
     return text
 
 
-def _fenced_description(description: str) -> str:
+def fenced_description(description: str) -> str:
     return f"{DESCRIPTION_START}\n{_unfenced(description)}\n{DESCRIPTION_END}"
 
 
@@ -166,11 +172,11 @@ def user_prompt(description: str) -> str:
     return (
         "Build the backbone of the story map for the product described between the markers: personas, "
         "releases, activities and their steps, without stories.\n"
-        f"{_fenced_description(description)}"
+        f"{fenced_description(description)}"
     )
 
 
-def _json_line(value: object) -> str:
+def json_line(value: object) -> str:
     # The backbone is the model's own words, and they came from the description: they must not
     # carry a marker that would end the fence below them early.
     return _unfenced(json.dumps(value, ensure_ascii=False))
@@ -194,12 +200,12 @@ def stories_prompt(description: str, backbone: MapDocument, activity: ActivityDo
     return (
         f"Write the story cards of one activity of the story map: “{_unfenced(activity['title'])}”, "
         "under each of its steps, keeping the step titles as they are.\n"
-        f"{ACTIVITY_LABEL}{_json_line(this)}\n\n"
+        f"{ACTIVITY_LABEL}{json_line(this)}\n\n"
         "The whole map, for context only: the other activities get their cards in other requests, "
         "so write none that belong to them. Use these persona and release names.\n"
-        f"{MAP_LABEL}{_json_line(context)}\n\n"
+        f"{MAP_LABEL}{json_line(context)}\n\n"
         "The product, described between the markers:\n"
-        f"{_fenced_description(description)}"
+        f"{fenced_description(description)}"
     )
 
 
@@ -365,6 +371,10 @@ class OpenAIProvider:
                     future.cancel()
                 raise
         return stories
+
+    def ask[T](self, stage: Stage[T], system: str, user: str) -> T:
+        """One request of its own (an assist's), checked by `stage` and asked again when wrong, as a map's are."""
+        return self._ask(stage, system, user)[0]
 
     def _ask[T](
         self, stage: Stage[T], system: str, user: str, *, stop: threading.Event | None = None

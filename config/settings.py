@@ -319,6 +319,8 @@ RATE_LIMITS = {
     # Comments on cards, per person: a conversation, not a script posting.
     "comment": env_str("RATE_LIMIT_COMMENT", "20/m"),
     "generate": env_str("RATE_LIMIT_GENERATE", "10/h"),
+    # Each AI assist (suggest stories, criteria, split, fill gaps) asks the model once; accepting is a map write.
+    "assist": env_str("RATE_LIMIT_ASSIST", "60/h"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mapwright API",

@@ -73,6 +73,7 @@ class Event(models.Model):
         REDID = "redid", "redid"
         IMPORTED = "imported", "imported"
         GENERATED = "generated", "generated"
+        SPLIT = "split", "split"
         COMMENTED = "commented", "commented on"
         MEMBER_ADDED = "member_added", "added a member"
         MEMBER_REMOVED = "member_removed", "removed a member"

@@ -202,11 +202,15 @@ def recording(
     verb: str,
     subject: Model | None,
     scopes: Sequence[Scope],
+    what: str | None = None,
+    feed_verb: str | None = None,
 ) -> Iterator[Recorder]:
     """Keep the write run inside as one undoable change of `by` (nothing is kept when `by` is None).
 
     Call it under the project lock, inside the write's transaction. `verb` starts the
-    label ("delete"), which goes on with the subject's noun and name: "delete activity “Book a visit”".
+    label ("delete"), which goes on with the subject's noun and name: "delete activity “Book a visit”",
+    or with `what` when one change makes several writes ("2 suggested stories to step “Find a time”").
+    The feed says the change with the kind's verb, or `feed_verb`.
     """
     recorder = Recorder(subject)
     if by is None:
@@ -218,8 +222,7 @@ def recording(
     subject = recorder.subject
     if not rows or subject is None:
         return
-    noun = subject._meta.verbose_name
-    what = f"{noun} “{_display(subject)}”"
+    what = what or f"{subject._meta.verbose_name} “{_display(subject)}”"
     label = f"{verb} {what}"
     MapChange.objects.filter(project=project, user=by, undone=True).delete()  # a new change ends the redo list
     MapChange.objects.create(
@@ -231,7 +234,9 @@ def recording(
         subject_pk=subject.pk,
         rows=rows,
     )
-    event_record(project=project, actor=by, verb=FEED_VERB[kind], subject=what, story_id=_story_id_of(subject))
+    event_record(
+        project=project, actor=by, verb=feed_verb or FEED_VERB[kind], subject=what, story_id=_story_id_of(subject)
+    )
     _prune(project=project, user=by)
 
 

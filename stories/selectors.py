@@ -180,13 +180,41 @@ def story_map_get(*, project: Project, backbone: Backbone | None = None) -> Stor
     )
 
 
+@dataclass(frozen=True)
+class Places:
+    """Where each row of a map sits in its document: indexes into activities, their steps, their stories."""
+
+    activities: dict[int, int]
+    steps: dict[int, tuple[int, int]]
+    stories: dict[int, tuple[int, int, int]]
+
+
 def document_from_map(*, project: Project) -> MapDocument:
     """The project's map as a story map document, version 1, in board order."""
+    return document_with_places(project=project)[0]
+
+
+def document_with_places(*, project: Project) -> tuple[MapDocument, Places]:
+    """The project's map as a document, and where each of its activities, steps and stories is in it."""
     story_map = story_map_get(project=project)
+    places = Places(
+        activities={activity.pk: a for a, activity in enumerate(story_map.activities)},
+        steps={
+            step.pk: (a, s)
+            for a, activity in enumerate(story_map.activities)
+            for s, step in enumerate(activity.step_list)
+        },
+        stories={
+            story.pk: (a, s, t)
+            for a, activity in enumerate(story_map.activities)
+            for s, step in enumerate(activity.step_list)
+            for t, story in enumerate(step.story_list)
+        },
+    )
     releases: dict[int | None, str] = {release.pk: release.name for release in story_map.releases}
     personas: dict[int | None, str] = {persona.pk: persona.name for persona in story_map.personas}
     names = label_names(project)
-    return {
+    document: MapDocument = {
         "schema_version": SCHEMA_VERSION,
         "title": project.name,
         "description": project.description,
@@ -225,6 +253,7 @@ def document_from_map(*, project: Project) -> MapDocument:
             for activity in story_map.activities
         ],
     }
+    return document, places
 
 
 def snapshots_for_project(*, project: Project) -> QuerySet[MapSnapshot]:

@@ -7,12 +7,17 @@ write; an editor may do all but the owner's actions; an outsider finds nothing.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db.models import Model
 from django.test import Client
 from django.urls import get_resolver
+from django.utils import timezone
 
+from accounts.models import User
+from aimap.assists import target_basis
+from aimap.models import Proposal
 from config.tests.test_api_robust import walk_urls
 from projects.models import Membership
 from projects.services import membership_add
@@ -49,7 +54,15 @@ OWNER_ONLY = {
 }
 # Writes a viewer may make all the same: commenting changes no map.
 VIEWER_WRITES = {("stories:comment-add", "post"), ("stories-api:comment-list", "post")}
-IDS = ("<int:project_id>", "<int:pk>", "<int:change_id>", "<int:snapshot_id>", "<int:member_id>", "<int:invitation_id>")
+IDS = (
+    "<int:project_id>",
+    "<int:pk>",
+    "<int:change_id>",
+    "<int:snapshot_id>",
+    "<int:member_id>",
+    "<int:invitation_id>",
+    "<uuid:proposal_id>",
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ def test_the_walk_finds_the_project_routes():
     assert len(ROUTES) > 50
 
 
-def fill(route: Route, board: Board, *, other_member: Membership) -> str:
+def fill(route: Route, board: Board, *, other_member: Membership, user: User) -> str:
     """The route with ids of rows of the board's project, that exist: the view gets as far as its access check."""
     url = route.route.replace("<int:project_id>", str(board.project.pk))
     if "<int:pk>" in url:
@@ -109,8 +122,35 @@ def fill(route: Route, board: Board, *, other_member: Membership) -> str:
             project=board.project, by=board.project.owner, email="ivy@example.com", role="viewer"
         )
         url = url.replace("<int:invitation_id>", str(invitation.pk))
+    if "<uuid:proposal_id>" in url:
+        url = url.replace("<uuid:proposal_id>", str(a_proposal(board, user).pk))
     assert "<" not in url, url
     return url
+
+
+def a_proposal(board: Board, user: User) -> Proposal:
+    """A proposal of `user`'s (one only ever sees one's own) for a step of the board."""
+    return Proposal.objects.create(
+        user=user,
+        project=board.project,
+        kind=Proposal.Kind.SUGGEST_STORIES,
+        target_id=board.search.pk,
+        target_title=board.search.title,
+        basis=target_basis(Proposal.Kind.SUGGEST_STORIES, board.search),
+        items=[
+            {
+                "title": "Save a search",
+                "description": "",
+                "acceptance_criteria": [],
+                "priority": "could",
+                "estimate": 2,
+                "persona": None,
+                "release": None,
+            }
+        ],
+        provider="offline",
+        expires=timezone.now() + timedelta(minutes=5),
+    )
 
 
 def _comment_row(route: Route, board: Board) -> Model:
@@ -143,7 +183,7 @@ def test_a_viewer_reads_and_is_refused_every_write(cast, member, route, method):
     client = Client()
     client.force_login(member)
 
-    status = attempt(client, method, fill(route, board, other_member=other))
+    status = attempt(client, method, fill(route, board, other_member=other, user=member))
 
     reads = method == "get" and route.name not in WRITE_FORMS
     if (reads or (route.name, method) in VIEWER_WRITES) and (route.name, method) not in OWNER_ONLY:
@@ -159,7 +199,7 @@ def test_an_editor_is_refused_only_the_owners_actions(cast, member, route, metho
     client = Client()
     client.force_login(member)
 
-    status = attempt(client, method, fill(route, board, other_member=other))
+    status = attempt(client, method, fill(route, board, other_member=other, user=member))
 
     if (route.name, method) in OWNER_ONLY:
         assert status == 403, status
@@ -173,4 +213,4 @@ def test_someone_who_is_not_a_member_finds_nothing(cast, outsider, route, method
     client = Client()
     client.force_login(outsider)
 
-    assert attempt(client, method, fill(route, board, other_member=other)) == 404
+    assert attempt(client, method, fill(route, board, other_member=other, user=outsider)) == 404
