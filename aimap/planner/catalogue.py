@@ -20,6 +20,7 @@ _LOOKING = frozenset({"see", "view", "check", "read", "access", "look", "follow"
 _RECEIVING = frozenset({"get", "receive"})
 _PREPOSITIONS = frozenset({"on", "with", "for", "about", "at", "to", "in", "from"})
 SIDES = ("", "customer", "staff")
+MORE_MAX = 6
 
 
 class CatalogueError(Exception):
@@ -42,6 +43,8 @@ class StepPattern:
     title: str
     stories: tuple[StoryPattern, ...]
     side: str = ""  # a step done by the other side: "staff" in a customer's capability
+    # Extra cards the planner never drafts: what "Suggest stories" offers once a map holds `stories`.
+    more: tuple[StoryPattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,21 +171,40 @@ def capability_parse(data: Any, *, where: str) -> Capability:
     steps = data.get("steps")
     _require(isinstance(steps, list) and 2 <= len(steps) <= 5, f"{where}.steps", "must list 2-5 steps")
     parsed_steps = []
+    seen_titles = {
+        " ".join(str(story.get("title", "")).split()).lower()
+        for step in steps
+        if isinstance(step, dict) and isinstance(step.get("stories"), list)
+        for story in step["stories"]
+        if isinstance(story, dict)
+    }
     for s_index, step in enumerate(steps):
         step_where = f"{where}.steps[{s_index}]"
         _require(isinstance(step, dict), step_where, "must be a mapping")
         stories = step.get("stories")
         _require(isinstance(stories, list) and 1 <= len(stories) <= 4, f"{step_where}.stories", "must list 1-4 stories")
         _require(step.get("side", "") in SIDES, f"{step_where}.side", "must be customer or staff")
-        parsed_steps.append(
-            StepPattern(
-                side=step.get("side", ""),
-                title=_text(step, "title", step_where, allowed=allowed),
-                stories=tuple(
-                    _story(story, f"{step_where}.stories[{t_index}]", allowed) for t_index, story in enumerate(stories)
-                ),
-            )
+        more = step.get("more", [])
+        _require(
+            isinstance(more, list) and len(more) <= MORE_MAX, f"{step_where}.more", f"must list 0-{MORE_MAX} stories"
         )
+        parsed = StepPattern(
+            side=step.get("side", ""),
+            title=_text(step, "title", step_where, allowed=allowed),
+            stories=tuple(
+                _story(story, f"{step_where}.stories[{t_index}]", allowed) for t_index, story in enumerate(stories)
+            ),
+            more=tuple(_story(story, f"{step_where}.more[{m_index}]", allowed) for m_index, story in enumerate(more)),
+        )
+        for t_index, pattern in enumerate(parsed.more):
+            # A suggestion must be a card the map cannot hold already: no title of the capability twice.
+            _require(
+                pattern.title.lower() not in seen_titles,
+                f"{step_where}.more[{t_index}].title",
+                f"{pattern.title!r} is already a story of {identifier}",
+            )
+            seen_titles.add(pattern.title.lower())
+        parsed_steps.append(parsed)
     _require(data.get("side", "") in SIDES, f"{where}.side", "must be customer or staff")
     stage = data.get("stage")
     _require(isinstance(stage, int) and 0 < stage < 100, f"{where}.stage", "must be a number from 1 to 99")
