@@ -16,8 +16,9 @@
   var scoreLine = panel.querySelector(".quality-panel__score");
   var readonly = page.hasAttribute("data-readonly");
   var narrow = window.matchMedia("(max-width: 700px)");
-  // The fixes that would call the AI assists (issue 13) open the card at the field for now.
+  // "Split" and "Write criteria" ask the AI assists (assists.js) for a proposal; "Edit" opens the card at the field.
   var FIX_LABELS = { split: "Split", "write-criteria": "Write criteria", edit: "Edit" };
+  var FIX_ASSISTS = { split: "split", "write-criteria": "suggest_criteria" };
   var requestNumber = 0;
 
   var element = window.mapwright.element;
@@ -105,7 +106,14 @@
       var fix = element("button", "button button--small quality-finding__fix", FIX_LABELS[finding.fix] || "Edit");
       fix.type = "button";
       fix.setAttribute("aria-label", (FIX_LABELS[finding.fix] || "Edit") + " “" + finding.subject + "”");
-      fix.addEventListener("click", function () { open(finding, finding.form_field); });
+      fix.addEventListener("click", function () {
+        var assists = window.mapwright.assists;
+        if (assists && FIX_ASSISTS[finding.fix]) {
+          assists.ask(FIX_ASSISTS[finding.fix], finding.story_id, finding.subject);
+          return;
+        }
+        open(finding, finding.form_field);
+      });
       row.append(fix);
     }
     return row;

@@ -355,6 +355,8 @@
     }
   }
 
+  board.showHistory = showHistory;  // assists.js: an accept's answer names its undo
+
   function refreshHistory() {
     return fetch(projectApi + "history/", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })

@@ -63,17 +63,17 @@ def test_a_finding_opens_its_card_at_the_field_to_fix(page, live_server, owner, 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "quality-panel-1400.png"))
 
+    # The fix asks the "Write criteria" assist (assists.js), whose panel takes this one's place.
     group.get_by_role("button", name="Write criteria “Download a receipt”").click()
-    story_panel = page.locator("#story-panel")
-    expect(story_panel).to_be_visible()
-    expect(page.locator("#story-panel-title")).to_have_text("Edit “Download a receipt”")
-    expect(story_panel.locator("[name=acceptance_criteria]")).to_be_focused()
+    proposal = page.locator("#proposal-panel")
+    expect(proposal.get_by_role("heading", name="Acceptance criteria for “Download a receipt”")).to_be_visible()
+    expect(panel).to_be_hidden()
+    expect(proposal.locator(".proposal-item--new").first).to_be_visible(timeout=30_000)
 
-    # Written and saved, the check passes on that criterion.
-    story_panel.locator("[name=acceptance_criteria]").fill("Given a paid visit, when I ask, then I get a PDF.")
-    story_panel.get_by_role("button", name="Save").first.click()
-    expect(story_panel).to_be_hidden()
-    panel.get_by_role("button", name="Check again").click()
+    # Accepted, the check passes on that criterion.
+    proposal.get_by_role("button", name="Accept selected").click()
+    expect(page.locator("#board-status")).to_contain_text("Undo with Ctrl+Z")
+    page.get_by_role("button", name="Check the map").click()
     expect(panel.locator(".quality-panel__score")).to_contain_text("1 finding")
     expect(panel).not_to_contain_text("Download a receipt")
     assert own_errors(page) == []
