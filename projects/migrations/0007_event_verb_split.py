@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_invitation_share_link'),
+        ("projects", "0006_invitation_share_link"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='verb',
-            field=models.CharField(choices=[('created', 'added'), ('edited', 'edited'), ('moved', 'moved'), ('deleted', 'deleted'), ('restored', 'restored'), ('undid', 'undid'), ('redid', 'redid'), ('imported', 'imported'), ('generated', 'generated'), ('split', 'split'), ('commented', 'commented on'), ('member_added', 'added a member'), ('member_removed', 'removed a member'), ('member_left', 'left the project'), ('invited', 'invited'), ('owner_changed', 'handed the project to')], max_length=16),
+            model_name="event",
+            name="verb",
+            field=models.CharField(
+                choices=[
+                    ("created", "added"),
+                    ("edited", "edited"),
+                    ("moved", "moved"),
+                    ("deleted", "deleted"),
+                    ("restored", "restored"),
+                    ("undid", "undid"),
+                    ("redid", "redid"),
+                    ("imported", "imported"),
+                    ("generated", "generated"),
+                    ("split", "split"),
+                    ("commented", "commented on"),
+                    ("member_added", "added a member"),
+                    ("member_removed", "removed a member"),
+                    ("member_left", "left the project"),
+                    ("invited", "invited"),
+                    ("owner_changed", "handed the project to"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

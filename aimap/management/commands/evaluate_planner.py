@@ -14,7 +14,8 @@ from aimap.quality import evaluate, format_report, report_data, samples
 class Command(BaseCommand):
     help = (
         "Plan a story map for every sample description in aimap/planner/samples/ and print how good each is "
-        "(padding, repetition, article collisions, invented personas, QUS checks, MVP coverage) and how long it took."
+        "(padding, repetition, article collisions, invented personas, QUS checks, MVP coverage) and how long it took; "
+        "then how the offline assists do on the same maps."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sample", action="append", default=[], help="A sample for --markdown, by file name without .txt."
         )
+        parser.add_argument(
+            "--no-assists",
+            action="store_false",
+            dest="assists",
+            help="Leave out the assists' figures (the table only).",
+        )
 
     def handle(
         self,
@@ -39,6 +46,7 @@ class Command(BaseCommand):
         file: Path | None,
         markdown: Path | None,
         sample: list[str],
+        assists: bool = True,
         **options: Any,
     ) -> None:
         descriptions = samples()
@@ -74,6 +82,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("\nPlanner time per map: no map was planned.")
+        if not assists:
+            return
+        from aimap.assist_quality import evaluate_assists, format_assists
+
+        self.stdout.write('\nThe assists on the same maps ("AI help on the board" in the README):\n')
+        self.stdout.write(format_assists(evaluate_assists(descriptions)), ending="")
 
     def _write_markdown(
         self, folder: Path, names: list[str], descriptions: dict[str, str], plan_map: Callable[[str], dict[str, Any]]
