@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Generation
+from .models import Generation, Proposal
 
 
 @admin.register(Generation)
@@ -23,6 +23,21 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
     search_fields = ("user__email", "project__name", "prompt_hash", "error")
     date_hierarchy = "created"
     readonly_fields = [field.name for field in Generation._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin[Proposal]):
+    """What the assists proposed and what became of it, to read: proposals are decided on the board."""
+
+    list_display = ("created", "user", "project", "kind", "target_title", "status", "provider", "cached")
+    list_select_related = ("user", "project")
+    list_filter = ("kind", "status", "provider", "cached")
+    search_fields = ("user__email", "project__name", "target_title")
+    date_hierarchy = "created"
+    readonly_fields = [field.name for field in Proposal._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

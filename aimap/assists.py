@@ -519,6 +519,8 @@ def proposal_create(*, user: User, kind: str, row: Activity | Step | Story) -> P
     if not items:
         raise NothingToPropose(_nothing(target))
     story = target.story_doc() if target.story is not None else None
+    # A person's proposals are only kept while they can be decided, and a day after, for the admin to read.
+    Proposal.objects.filter(user=user, expires__lt=timezone.now() - timedelta(days=1)).delete()
     return Proposal.objects.create(
         user=user,
         project=row.project,

@@ -1,4 +1,4 @@
-"""The admin pages of generations: read-only records, never added by hand."""
+"""The admin pages of generations and proposals: read-only records, never added by hand."""
 
 import pytest
 
@@ -118,3 +118,35 @@ def test_a_user_who_is_not_staff_is_sent_to_the_admin_login(client, owner, gener
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.fixture
+def proposal(owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aimap.models import Proposal
+
+    vet = project_create(owner=owner, name="Vet clinic")
+    return Proposal.objects.create(
+        user=owner,
+        project=vet,
+        kind=Proposal.Kind.SPLIT,
+        target_id=1,
+        target_title="Book and pay for an appointment",
+        basis="version:1",
+        items=[],
+        provider="offline",
+        expires=timezone.now() + timedelta(hours=1),
+    )
+
+
+def test_the_admin_lists_proposals_read_only_and_offers_no_add(admin_client, proposal):
+    listing = admin_client.get("/admin/aimap/proposal/")
+    assert listing.status_code == 200
+    assert "Book and pay for an appointment" in listing.content.decode()
+    page = admin_client.get(f"/admin/aimap/proposal/{proposal.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="target_title"' not in page.content.decode()  # shown, not editable
+    assert_admin_offers_no_add(admin_client, "aimap/proposal")

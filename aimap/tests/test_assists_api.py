@@ -350,3 +350,19 @@ def test_the_assists_have_their_own_rate_limit(owner_api, vet, fake_openai, sett
     answer(fake_openai, {"stories": SUGGESTIONS})
     url = f"/api/v1/steps/{step.pk}/suggest-stories/"
     assert [owner_api.post(url, {}, format="json").status_code for _ in range(3)] == [201, 201, 429]
+
+
+def test_proposals_a_day_past_their_expiry_are_cleared_when_the_person_asks_again(
+    owner, member, owner_api, vet, fake_openai
+):
+    _, _, step, _ = vet
+    answer(fake_openai, {"stories": SUGGESTIONS})
+    old = owner_api.post(f"/api/v1/steps/{step.pk}/suggest-stories/", {}, format="json").json()
+    recent = owner_api.post(f"/api/v1/steps/{step.pk}/suggest-stories/", {}, format="json").json()
+    Proposal.objects.filter(pk=old["id"]).update(expires=timezone.now() - timedelta(days=2))
+    Proposal.objects.filter(pk=recent["id"]).update(expires=timezone.now() - timedelta(hours=2))
+
+    owner_api.post(f"/api/v1/steps/{step.pk}/suggest-stories/", {}, format="json")
+
+    assert not Proposal.objects.filter(pk=old["id"]).exists()
+    assert Proposal.objects.filter(pk=recent["id"]).exists()
