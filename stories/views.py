@@ -52,7 +52,6 @@ from .forms import (
     StoryTitleForm,
 )
 from .imports import MAX_IMPORT_BYTES, document_from_file
-from .labels import label_names, label_palette
 from .limits import TRASH_DAYS
 from .models import Activity, Comment, MapChange, MapSnapshot, Persona, Release, Step, Story
 from .selectors import EXPORT_FORMATS, comments_for_story, project_export, snapshots_for_project, story_map_get
@@ -129,8 +128,6 @@ class BoardView(LoginRequiredMixin, View):
             "undo": state.undo,
             "redo": state.redo,
             "trash_count": history.trash_changes(project=project).count(),
-            "label_palette": label_palette(project),
-            "label_names": label_names(project),
             "density": request.user.board_density,
         }
         return render(request, BOARD_TEMPLATE, context)

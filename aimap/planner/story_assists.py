@@ -34,7 +34,7 @@ from stories.document import MapDocument, StoryDoc, title_key
 from stories.limits import CRITERIA_MAX, CRITERION_MAX, SPLIT_ESTIMATE, TITLE_MAX
 
 from . import grammar, words
-from .catalogue import GENERIC, Capability, StoryPattern, catalogue
+from .catalogue import GENERIC, Capability, StoryPattern, catalogue, catalogue_verbs
 from .grammar import NounPhrase
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "story_assists.yaml"
@@ -63,6 +63,7 @@ class Template:
     not_kinds: frozenset[str] = frozenset()  # never for objects of these kinds
     many: bool | None = None  # True: only a story about many things (a list); False: only one thing
     words: frozenset[str] = frozenset()  # only when the story or its step says one of these ("offline")
+    objects: frozenset[str] = frozenset()  # head nouns it also fits, with `kinds` ("receipt" beside messages)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,17 @@ class VerbClass:
     kinds: frozenset[str] = frozenset()  # object kinds it is limited to (an object in either list fits)
     context: frozenset[str] = frozenset()  # words one of which the story, its step or activity must say
     not_objects: frozenset[str] = frozenset()  # head nouns that give the verb another sense
+    # What a story must be for its class's split to read well (the parts add words to the title):
+    split_rest: tuple[str, ...] = ()  # the words after the object it may have ("for sale"); none: no words
+    split_kinds: frozenset[str] = frozenset()  # object kinds it splits (or objects below); empty: any
+    split_objects: frozenset[str] = frozenset()  # head nouns it splits besides those kinds
+    split_owned: bool = True  # False: never a story about my own thing ("Edit the details of my pet")
+    # Words the title itself must say ("quiet" of "Keep quiet hours"): a verb whose sense only its own
+    # words give, where the step or activity (context) would let it fit stories of another sense.
+    title_words: frozenset[str] = frozenset()
+    rest_starts: frozenset[str] = frozenset()  # the words after the object must open with one ("as approved")
+    own_object: bool | None = None  # True: only a title naming its object; False: only one naming none
+    default_object: str = ""  # what a title naming no object is about ("notification"), not its step's object
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ class Data:
     receiving_trigger: str
     trigger_starts: tuple[str, ...]
     split_filler_words: frozenset[str]
+    split_compounds: frozenset[str]  # "order history": after "and", a verb-looking word that opens a noun
+    split_through_parts: frozenset[str]  # "the list of pets": a part of a thing a class still splits by
     estimates: tuple[int, ...]
     part_criteria: int
     overlap_stop_words: frozenset[str]
@@ -147,6 +161,7 @@ def _criteria(data: dict[str, Any], where: str) -> tuple[Template, ...]:
                 not_kinds=_words_of(entry, "not_kinds") if "not_kinds" in entry else frozenset(),
                 many=many,
                 words=_words_of(entry, "words") if "words" in entry else frozenset(),
+                objects=_words_of(entry, "objects") if "objects" in entry else frozenset(),
             )
         )
     return tuple(found)
@@ -196,6 +211,7 @@ PLACEHOLDERS = frozenset(
         "product",
         "trigger",
         "benefit",
+        "state",
     }
 )
 
@@ -220,6 +236,14 @@ def data() -> Data:
                 kinds=_words_of(entry, "kinds") if "kinds" in entry else frozenset(),
                 context=_words_of(entry, "context") if "context" in entry else frozenset(),
                 not_objects=_words_of(entry, "not_objects") if "not_objects" in entry else frozenset(),
+                split_rest=tuple(item.lower() for item in _list(entry, "split_rest")) if "split_rest" in entry else (),
+                split_kinds=_words_of(entry, "split_kinds") if "split_kinds" in entry else frozenset(),
+                split_objects=_words_of(entry, "split_objects") if "split_objects" in entry else frozenset(),
+                split_owned=bool(entry.get("split_owned", True)),
+                title_words=_words_of(entry, "title_words") if "title_words" in entry else frozenset(),
+                rest_starts=_words_of(entry, "rest_starts") if "rest_starts" in entry else frozenset(),
+                own_object=entry.get("own_object"),
+                default_object=str(entry.get("default_object", "")),
             )
         )
     prepositions = raw["verb_prepositions"]
@@ -228,6 +252,8 @@ def data() -> Data:
     estimates = tuple(int(value) for value in raw["estimates"])
     known = set(raw["kinds"])
     for verb_class in classes:
+        if unknown := verb_class.split_kinds - known:
+            raise ValueError(f"{DATA_FILE.name}: {verb_class.name}: unknown split_kinds {sorted(unknown)}")
         for template in verb_class.criteria:
             if unknown := (template.kinds | template.not_kinds | verb_class.kinds) - known:
                 raise ValueError(f"{DATA_FILE.name}: {verb_class.name}: unknown kinds {sorted(unknown)}")
@@ -248,6 +274,8 @@ def data() -> Data:
         receiving_trigger=str(raw["receiving_trigger"]),
         trigger_starts=_list(raw, "trigger_starts"),
         split_filler_words=_words_of(raw, "split_filler_words"),
+        split_compounds=_words_of(raw, "split_compounds"),
+        split_through_parts=_words_of(raw, "split_through_parts"),
         estimates=tuple(sorted(estimates)),
         part_criteria=int(raw["part_criteria"]),
         overlap_stop_words=_words_of(raw, "overlap_stop_words"),
@@ -336,6 +364,7 @@ class Thing:
     possessive: str  # "my" when the title says "my …"
     plural: bool  # the title names many ("all my pets")
     article: str = ""  # "a" of "a customer's notes"
+    owner: str = ""  # "each person's" of "each person's open tickets": whose, read apart from the noun
 
     @property
     def one(self) -> str:
@@ -350,6 +379,8 @@ class Thing:
         return f"{self.noun.with_article} {self.tail}".strip()
 
     def definite(self, phrase: str) -> str:
+        if self.owner:
+            return f"{self.owner} {phrase}"
         if self.possessive:
             return f"{self.possessive} {phrase}"
         if phrase.split()[0].endswith(("'s", "s'")):
@@ -362,6 +393,8 @@ class Thing:
         """What a looking story opens: the thing itself, or the list when the title names many."""
         if not self.plural or not self.noun.countable:
             return self.definite(self.one)
+        if self.owner:
+            return self.definite(self.many)  # "today's sales", not "the list of today's sales"
         return f"the list of {self.definite(self.many)}" if self.possessive else f"the list of {self.many}"
 
 
@@ -432,14 +465,28 @@ def _class_of(action: Action, thing: Thing | None, context: frozenset[str] | Non
                 continue
             if verb_class.context and not (context and context & verb_class.context):
                 continue
+            if not _title_fits(verb_class, action):
+                continue
             return verb_class
     return None
+
+
+def _title_fits(verb_class: VerbClass, action: Action) -> bool:
+    """Whether the title's own words give the verb the class's sense ("Mark … as …", "Keep quiet hours")."""
+    if verb_class.own_object is not None and verb_class.own_object != (action.has_object and not action.pronoun):
+        return False
+    if verb_class.title_words and not verb_class.title_words & set(_WORD.findall(action.phrase().lower())):
+        return False
+    rest = action.rest.lower().split()
+    return not verb_class.rest_starts or bool(rest and rest[0] in verb_class.rest_starts)
 
 
 def _fits(template: Template, thing: Thing, context: frozenset[str]) -> bool:
     """Whether a criterion is true of this story's object, not merely of some object."""
     kinds = kinds_of(thing)
-    if template.kinds and not template.kinds & kinds:
+    if (template.kinds or template.objects) and not (
+        template.kinds & kinds or thing.noun.head.lower() in template.objects
+    ):
         return False
     if template.not_kinds & kinds:
         return False
@@ -658,23 +705,65 @@ def _action_criteria(
     context: frozenset[str],
     benefit: str,
 ) -> list[str]:
-    thing = thing_of(action)
+    thing = _owned(thing_of(action), action)
+    borrowed = False
+    if thing is None and action.has_object and not action.pronoun:
+        return []  # "Get each answer marked": an object it cannot read is not its step's object
     if thing is None:
-        fallback = _fallback_action(document, activity, step)
-        if fallback is None:
-            return []
-        thing = thing_of(fallback)
+        # The title names no object: the class may say what it is about, else the step's or activity's object.
+        verb_class = _class_of(action, None, context)
+        if verb_class is not None and verb_class.default_object:
+            thing = _thing_named(verb_class.default_object)
+        elif (fallback := _fallback_action(document, activity, step)) is not None:
+            thing, borrowed = thing_of(fallback), True
         action = Action(action.verb, action.preposition, (), (), action.rest)
     if thing is None:
         return []
     verb_class = _class_of(action, thing, context)
     templates = verb_class.criteria if verb_class and verb_class.criteria else data().generic
-    values = _values(action, thing, title=title, product=_product(document)) | {"benefit": benefit}
+    values = _values(action, thing, title=title, product=_product(document)) | {
+        "benefit": benefit,
+        "state": _state(action),
+    }
     return [
         _fill(template.text, values)
         for template in templates
-        if _fits(template, thing, context) and (benefit or "{benefit}" not in template.text)
+        if _fits(template, thing, context)
+        and not any(f"{{{name}}}" in template.text and not values[name] for name in ("benefit", "state"))
+        # "Given I choose the reminder" of "Choose how early I hear": the object is the step's, not the verb's.
+        and not (borrowed and "{verb_the_object}" in template.text)
     ]
+
+
+def _state(action: Action) -> str:
+    """What "Mark the reply as the answer" makes of its object: "the answer"; "" when the title says none."""
+    rest = action.rest.split()
+    return " ".join(rest[1:]) if len(rest) > 1 and rest[0].lower() == "as" else ""
+
+
+def _thing_named(phrase: str) -> Thing:
+    """A class's own object for titles that name none: "Get told when it is on its way" is about a notification."""
+    text = phrase.split()
+    noun = NounPhrase(" ".join(text[:-1]), text[-1], countable=not grammar.uncountable(text[-1], words.UNCOUNTABLE))
+    return Thing(noun=noun, tail="", possessive="", plural=False)
+
+
+def _owned(thing: Thing | None, action: Action) -> Thing | None:
+    """ "See each person's open tickets" is about open tickets, each person's: the owner is read apart, so that
+    criteria say "there are no open tickets yet", never "there are no person's open tickets"."""
+    if thing is None or thing.tail:
+        return thing
+    modifiers = thing.noun.modifiers.split()
+    owners = [at for at, word in enumerate(modifiers) if word.endswith(("'s", "s'"))]
+    if not owners:
+        return thing
+    words_of = list(action.object_words)
+    said = next((at for at, word in enumerate(words_of) if word == modifiers[owners[-1]]), None)
+    if said is None:
+        return thing
+    owner = " ".join([*action.determiners, *words_of[: said + 1]])
+    noun = NounPhrase(" ".join(modifiers[owners[-1] + 1 :]), thing.noun.head, countable=thing.noun.countable)
+    return Thing(noun=noun, tail="", possessive="", plural=thing.plural, owner=owner)
 
 
 def _keys(text: str, title: str) -> set[Any]:
@@ -691,11 +780,16 @@ def _given(text: str) -> frozenset[str]:
     return frozenset(_content(text.split(", when ", 1)[0])) if ", when " in text else frozenset()
 
 
-def _same_situation(given: frozenset[str], givens: list[frozenset[str]]) -> bool:
+def _same_situation(given: frozenset[str], givens: list[frozenset[str]], title: str) -> bool:
     """ "Given the time is still free" is the situation of "Given the time I chose is still free": a Given
-    of two or more words inside another's sets up the same thing."""
+    of two or more words inside another's sets up the same thing. The title's own words say only what the
+    story is about ("Given there are no vet bills yet" is not "Given some vet bills are not paid")."""
+    own = frozenset(_content(title))
+    given = given - own
     return any(
-        min(len(given), len(other)) >= 2 and (given <= other or other <= given) for other in givens if other
+        min(len(given), len(other - own)) >= 2 and (given <= other - own or other - own <= given)
+        for other in givens
+        if other
     )
 
 
@@ -713,7 +807,7 @@ def _new_criteria(candidates: Iterable[str], *, title: str, existing: list[str],
         keys = _keys(text, title)
         if not text or keys & seen or _collides(text) or len(text) > CRITERION_MAX:
             continue
-        if _same_situation(_given(text), givens):
+        if _same_situation(_given(text), givens, title):
             continue
         seen |= keys
         givens.append(_given(text))
@@ -748,35 +842,84 @@ def suggest_criteria(document: MapDocument, *, activity: int, step: int, story: 
 
 
 def split_reason(story: StoryDoc) -> str | None:
-    """Why the map check would have this story split, or None: the same rules as stories/quality.py."""
-    if not qus.is_atomic(title=story["title"], description=story["description"]):
-        return "it joins two actions with “and”"
+    """Why this story should be split, or None.
+
+    Everything the map check flags (stories/quality.py), and, read more keenly than the panel reads a
+    title it was not asked about, a title whose "and" opens a second action the catalogue knows ("Edit the
+    details of my pet and upload documents for my pet"). Two actions come first, whatever the estimate."""
+    if _joins_actions(story):
+        return "it joins two actions with “and” or “or”"
     if story["estimate"] is not None and story["estimate"] >= SPLIT_ESTIMATE:
         return f"its estimate is {SPLIT_ESTIMATE} or more"
     return None
 
 
-def _joining(tokens: list[str]) -> list[int]:
+def _joins_actions(story: StoryDoc) -> bool:
+    if not qus.is_atomic(title=story["title"], description=story["description"]):
+        return True
+    goal, infinitive = qus.goal(title=story["title"], description=story["description"])
+    texts = [story["title"], goal] if infinitive else [story["title"]]
+    return any(len(_segments(_tokens(text), keen=True)) > 1 for text in texts)
+
+
+@cache
+def _action_verbs() -> frozenset[str]:
+    """The verbs stories open with: the catalogue's (its rules' and its titles' first words) and the classes'."""
+    titles = {
+        pattern.title.split(" ", 1)[0].lower()
+        for capability in catalogue().values()
+        for step in capability.steps
+        for pattern in (*step.stories, *step.more)
+    }
+    listed = {verb.split(" ")[0] for verb_class in data().classes for verb in verb_class.verbs}
+    return frozenset(word for word in titles | listed | catalogue_verbs() if word.isalpha())
+
+
+def _second_action(plain: list[str], index: int) -> bool:
+    """Whether the word after the conjunction at `index` opens an action of its own: a verb stories open
+    with, in its plain form ("upload", not "uploads"), followed by more words, and not the first word of a
+    noun ("order history")."""
+    if index == 0 or index + 2 > len(plain) - 1 or not grammar.can_be_verb(plain[0]):
+        return False
+    lowered, following = plain[index + 1].lower(), plain[index + 2].lower()
+    if lowered not in _action_verbs() or not _plain_verb(lowered):
+        return False
+    return f"{lowered} {following}" not in data().split_compounds
+
+
+def _joining(tokens: list[str], *, keen: bool = False) -> list[int]:
     """The conjunctions of a title that join two actions, by the map check's own rule.
 
     Each is checked alone (the others turned into a word that joins nothing), so that the positions qus.py
-    reads are the title's own."""
+    reads are the title's own. `keen` (asked to split) also cuts before a second action the map check
+    leaves alone (`_second_action`), and never before a name ("… with Apple Pay or Google Pay")."""
     conjunctions = qus.words().conjunctions
     plain = [piece for piece in tokens if piece != _COMMA]
     found = []
     for index, token in enumerate(plain):
         if token.lower() not in conjunctions:
             continue
+        following = plain[index + 1] if index + 1 < len(plain) else ""
+        if keen and (following[:1].isupper() or not _plain_verb(following)):
+            continue  # "or Google Pay" is a name; "late and missing work" are two words for the work
         probe = [word if at == index or word.lower() not in conjunctions else "with" for at, word in enumerate(plain)]
         if not qus.is_atomic(title=" ".join(probe[: index + 3]), description=""):
+            found.append(index)
+        elif keen and _second_action(plain, index):
             found.append(index)
     return found
 
 
-def _segments(tokens: list[str]) -> list[list[str]]:
+def _plain_verb(word: str) -> bool:
+    """A verb as a title's second action starts: its plain form ("pay", not "paid" or "missing"), or "then"."""
+    lowered = word.lower()
+    return lowered in qus.words().sequence_words or lowered in grammar.lemmas(lowered).get("VERB", ())
+
+
+def _segments(tokens: list[str], *, keen: bool = False) -> list[list[str]]:
     """The title cut at each conjunction that joins actions, and at the commas of a list of verbs before one."""
     plain = [piece for piece in tokens if piece != _COMMA]
-    cuts = _joining(tokens)
+    cuts = _joining(tokens, keen=keen)
     if not cuts:
         return []
     segments: list[list[str]] = []
@@ -882,10 +1025,13 @@ def _description(story: StoryDoc, title: str) -> str:
     return f"As {who}, I want to {goal}."
 
 
-def _class_parts(story: StoryDoc, action: Action, thing: Thing, product: str) -> list[_Part] | None:
+def _class_parts(
+    story: StoryDoc, action: Action, thing: Thing, product: str, context: frozenset[str]
+) -> list[_Part] | None:
     """The parts the verb's class splits into; [] when it has no pattern for it, None when the title has
-    made the pattern's choice already (then nothing else splits it either)."""
-    verb_class = _class_of(action, thing)
+    made the pattern's choice already or the pattern would not read well on it (then nothing else splits
+    it either: the verb's own class knows the story best)."""
+    verb_class = _class_of(action, thing, context)
     if verb_class is None or len(verb_class.split) < 2:
         return []
     if verb_class.split_verbs and action.verb not in verb_class.split_verbs:
@@ -896,6 +1042,8 @@ def _class_parts(story: StoryDoc, action: Action, thing: Thing, product: str) ->
         return []  # "today's reports", "a customer's notes": one owner's things, not a list to split
     title_words = set(_WORD.findall(story["title"].lower()))
     if title_words & verb_class.split_unless:
+        return None
+    if not _class_splits(verb_class, action, thing):
         return None
     # "{title} by card" is the action itself: "Start downloading a file" splits as "Download a file …".
     values = _values(action, thing, title=action.phrase(), product=product)
@@ -910,6 +1058,26 @@ def _class_parts(story: StoryDoc, action: Action, thing: Thing, product: str) ->
     return parts
 
 
+def _class_splits(verb_class: VerbClass, action: Action, thing: Thing) -> bool:
+    """Whether the class's parts read well on this story. A part adds words to the action ("… by email",
+    "… one at a time"): after words of the title's own ("Reassign tickets when someone is off") they read
+    as a clumsy sentence, and mostly the title has chosen already. A part about the details of a thing
+    ("Edit the details of my pet") is not the thing; my own one is not one of many to do at once."""
+    rest = action.rest.lower()
+    if rest and not any(rest == start or rest.startswith(f"{start} ") for start in verb_class.split_rest):
+        return False
+    lowered = [word.lower() for word in action.object_words]
+    joiner = next((at for at, word in enumerate(lowered) if at and word in data().object_joiners), None)
+    if joiner is not None and lowered[joiner - 1] in data().of_parts:
+        if lowered[joiner - 1] not in data().split_through_parts:
+            return False
+    if not verb_class.split_owned and thing.possessive:
+        return False
+    if verb_class.split_kinds or verb_class.split_objects:
+        return bool(kinds_of(thing) & verb_class.split_kinds) or thing.noun.head.lower() in verb_class.split_objects
+    return True
+
+
 def _capability_parts(document: MapDocument, story: StoryDoc, action: Action, thing: Thing) -> list[_Part]:
     """The first story of each step of the capability the verb and object fit, in this map's words."""
     object_words = [thing.noun.head.lower(), thing.noun.one.lower()]
@@ -919,10 +1087,12 @@ def _capability_parts(document: MapDocument, story: StoryDoc, action: Action, th
         if capability.id != GENERIC
     ]
     score, capability = max(scored, key=lambda item: item[0], default=(0.0, None))
-    if capability is None or score < 2:
+    if capability is None or score < 3:
+        return []  # its verb and its object both: a verb alone ("mark … as registered") fits too much
+    if _matches(story["title"]) or action.rest:
+        # A story of one step already, or one the title has narrowed ("Mark the new member as registered"):
+        # its capability's steps are other stories, not its parts.
         return []
-    if _matches(story["title"]):
-        return []  # a story of one step already: its capability's steps are other stories, not its parts
     taken = {title_key(s["title"]) for a in document["activities"] for st in a["steps"] for s in st["stories"]}
     values = thing.noun.placeholders() | {"product": _product(document)}
     parts = []
@@ -938,23 +1108,54 @@ def _capability_parts(document: MapDocument, story: StoryDoc, action: Action, th
     return parts[:MOST_PARTS]
 
 
-def _big_parts(document: MapDocument, story: StoryDoc) -> list[_Part]:
+def _big_parts(document: MapDocument, story: StoryDoc, context: frozenset[str]) -> list[_Part]:
     action = parse_action(_tokens(story["title"]))
     thing = thing_of(action) if action is not None else None
     if action is None or thing is None:
         return []
-    parts = _class_parts(story, action, thing, _product(document))
+    parts = _class_parts(story, action, thing, _product(document), context)
     if parts is None:
         return []
     return parts or _capability_parts(document, story, action, thing)
 
 
+def _split_titles(tokens: list[str]) -> list[str]:
+    """One title per action of a title that joins several: each as written when it is complete in itself
+    ("Start sharing a photo"), a bare verb given the object of the action after it ("Approve or decline a
+    swap" → "Approve a swap"), a pronoun the object of the action before it ("put it in a room")."""
+    segments = _segments(tokens, keen=True)
+    found = [parse_action(segment) for segment in segments]
+    actions = [action for action in found if action is not None]
+    if len(actions) < 2 or len(actions) < len(found):
+        return []
+
+    def whole(action: Action) -> bool:
+        return action.has_object and not action.pronoun
+
+    titles = []
+    for at, (segment, action) in enumerate(zip(segments, actions, strict=True)):
+        if whole(action) or (not action.has_object and action.rest):
+            titles.append(grammar.capitalise(" ".join(segment))[:TITLE_MAX])
+            continue
+        if action.pronoun:
+            source = next((other for other in reversed(actions[:at]) if whole(other)), None)
+            preposition = action.preposition
+        else:
+            source = next((other for other in actions[at + 1 :] if whole(other)), None)
+            preposition = data().verb_prepositions.get(action.verb, "")
+        if source is None:
+            return []  # "Sign in and go": no object to give it, and no way to read the verb alone
+        rest = action.rest or ("" if action.pronoun else source.rest)
+        titles.append(_title_of(Action(action.verb, preposition, source.determiners, source.object_words, rest)))
+    return titles
+
+
 def _joined_parts(story: StoryDoc) -> list[_Part]:
-    tokens = _tokens(story["title"])
-    if qus.is_atomic(title=story["title"], description=""):
+    titles = _split_titles(_tokens(story["title"]))
+    if not titles:
         goal, infinitive = qus.goal(title=story["title"], description=story["description"])
-        tokens = _tokens(goal) if infinitive else []
-    return [_Part(_title_of(action)) for action in _part_actions(tokens)][:MOST_PARTS]
+        titles = _split_titles(_tokens(goal)) if infinitive else []
+    return [_Part(title) for title in titles][:MOST_PARTS]
 
 
 def split_story(document: MapDocument, *, activity: int, step: int, story: int) -> list[StoryDoc]:
@@ -966,15 +1167,18 @@ def split_story(document: MapDocument, *, activity: int, step: int, story: int) 
     reason = split_reason(card)
     if reason is None:
         return []
-    atomic = qus.is_atomic(title=card["title"], description=card["description"])
-    parts = _joined_parts(card) if not atomic else _big_parts(document, card)
+    # Two actions are split at the conjunction or not at all: the big-story patterns of a title that joins
+    # two actions would read "Edit the details of my pet and upload documents … one at a time".
+    joined = reason != f"its estimate is {SPLIT_ESTIMATE} or more"
+    context = _context(document, activity, step, card["title"], card["description"])
+    parts = _joined_parts(card) if joined else _big_parts(document, card, context)
     titles = [part.title for part in parts]
     if len(parts) < 2 or len({title_key(title) for title in titles}) < len(titles):
         return []
     if any(title_key(title) == title_key(card["title"]) for title in titles):
         return []
-    if any(not qus.is_atomic(title=title, description="") for title in titles):
-        return []
+    if any(len(_segments(_tokens(title), keen=True)) > 1 for title in titles):
+        return []  # a part that still joins two actions is no split
     for part, criteria in zip(parts, _share_criteria(list(card["acceptance_criteria"]), titles), strict=True):
         part.criteria = [*criteria, *(c for c in part.criteria if c not in criteria)]
     estimate = _share_estimate(card["estimate"], len(parts))

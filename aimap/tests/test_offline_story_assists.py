@@ -280,7 +280,7 @@ def test_most_limits_how_many():
 
 
 def test_criteria_for_every_sample_story_are_new_distinct_and_clean(sample_maps):
-    stories = with_two = 0
+    stories = with_two = with_one = 0
     for document in sample_maps.values():
         for a, s, t in positions(document):
             story = document["activities"][a]["steps"][s]["stories"][t]
@@ -293,4 +293,70 @@ def test_criteria_for_every_sample_story_are_new_distinct_and_clean(sample_maps)
             assert len(set(masked)) == len(masked), story["title"]
             assert not quality.collisions({"title": " | ".join(written)}), written
             assert all(not text.endswith(".") and text.startswith("Given ") for text in written)
-    assert with_two >= 0.95 * stories  # measured 96.9 % of 860
+            with_one += bool(written)
+    # Fewer than before the criteria had to fit their object (96.9 % had two, a third of them filler): now
+    # measured 85.9 % with one and 55.2 % with two of 860.
+    assert with_one >= 0.83 * stories
+    assert with_two >= 0.5 * stories
+
+
+def booking_story(title: str, step: str, activity: str, criteria: list[str] | None = None) -> dict[str, Any]:
+    return one_story(title, criteria=criteria, step=step, activity=activity)
+
+
+def test_free_times_get_time_criteria_not_news_or_other_accounts():
+    written = criteria_of(booking_story("See free times for a day", "Find a free time", "Book appointments online"))
+    assert written
+    assert any("still to come" in text or "still free" in text for text in written), written
+    for text in written:
+        assert "newest" not in text and "another account" not in text and "offline" not in text, text
+
+
+def test_confirming_in_a_booking_finalises_my_booking_and_is_no_approval():
+    written = criteria_of(booking_story("Confirm an appointment", "Confirm the booking", "Book appointments online"))
+    assert written
+    assert any("booked" in text for text in written), written
+    for text in written:
+        assert "person who asked" not in text and "decision" not in text and "turn" not in text, text
+    # Staff confirming someone's request is still a decision on it.
+    decided = criteria_of(booking_story("Confirm a leave request", "Decide on requests", "Approve leave"))
+    assert any("person who asked" in text for text in decided), decided
+
+
+def test_cancelling_an_appointment_gets_the_obvious_criteria_even_when_the_usual_ones_are_there(sample_maps):
+    document = copy.deepcopy(sample_maps["vet-clinic"])
+    a, s, t = next(
+        (a, s, t)
+        for a, s, t in positions(document)
+        if document["activities"][a]["steps"][s]["stories"][t]["title"] == "Cancel my appointment"
+    )
+    written = suggest_criteria(document, activity=a, step=s, story=t)
+    assert written  # it had 24 hours and the late fee already: what is left is still worth proposing
+    for text in written:
+        assert "cancel" in text.lower() and "appointment" in text.lower(), text
+    said = " ".join(written)
+    assert "already started" in said and "twice" in said and ("freed slot" in said or "staff" in said)
+
+
+def test_no_criterion_pattern_is_pasted_on_a_large_share_of_a_map(sample_maps, monkeypatch):
+    from aimap.planner import story_assists
+
+    origin: dict[str, str] = {}
+    fill = story_assists._fill
+
+    def recording(template: str, values: dict[str, str]) -> str:
+        text = fill(template, values)
+        origin.setdefault(text.strip().rstrip("."), template)
+        return text
+
+    monkeypatch.setattr(story_assists, "_fill", recording)
+    for name, document in sample_maps.items():
+        used: dict[str, int] = {}
+        where = positions(document)
+        for a, s, t in where:
+            for template in {
+                origin.get(text, text) for text in suggest_criteria(document, activity=a, step=s, story=t)
+            }:
+                used[template] = used.get(template, 0) + 1
+        # Measured at most 28.6 % (a happy path ending in the story's own "so that"), was 33.3 %; aim 15 %.
+        assert max(used.values()) <= 0.3 * len(where), name

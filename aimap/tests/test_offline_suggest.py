@@ -72,7 +72,7 @@ def _map(activities: list[tuple[str, list[str]]], personas: tuple[str, ...] = ()
 
 
 def test_suggestions_over_the_samples_are_new_distinct_and_well_formed() -> None:
-    steps = helped = 0
+    steps = helped = rich = 0
     for name, document in _drafts().items():
         on_map = _titles(document)
         keys = {title_key(title) for title in on_map}
@@ -82,6 +82,7 @@ def test_suggestions_over_the_samples_are_new_distinct_and_well_formed() -> None
                 cards = suggest_stories(document, activity=a, step=s)
                 steps += 1
                 helped += bool(cards)
+                rich += len(cards) >= 3
                 where = f"{name}: {activity['title']} > step {s}"
                 assert len(cards) <= 5, where
                 assert not [card["title"] for card in cards if title_key(card["title"]) in keys], where
@@ -98,8 +99,10 @@ def test_suggestions_over_the_samples_are_new_distinct_and_well_formed() -> None
                     assert card["priority"] in {"must", "should", "could"} and card["estimate"] in ESTIMATES
                     assert 2 <= len(card["acceptance_criteria"]) <= 4
                     assert all(text.startswith("Given ") for text in card["acceptance_criteria"])
-    # Measured 38 %: generic activities ("Pick categories") and capabilities without `more:` cards get none.
-    assert helped / steps >= 0.35
+    # Measured 56 % with ≥ 1 card and 52 % with ≥ 3: generic activities ("Pick categories") and the capabilities
+    # still without `more:` cards get none.
+    assert helped / steps >= 0.54
+    assert rich / steps >= 0.50
 
 
 def test_a_vet_clinic_gets_cards_about_finding_a_free_time() -> None:
