@@ -983,6 +983,46 @@
 
   // --- Start ----------------------------------------------------------------------------------
 
+  // At phone width the buttons seldom needed wait in the Project menu, so that the board starts on the
+  // first screen. They are moved, not copied: their ids, listeners and counts stay theirs.
+  (function foldIntoProjectMenu() {
+    var menu = document.querySelector(".project-menu");
+    var list = menu && menu.querySelector(".export-list");
+    if (!list) {
+      return;
+    }
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var homes = ["#trash-link", "[data-quality-open]", ".generate-link"]
+      .map(function (selector) {
+        return document.querySelector(selector);
+      })
+      .filter(Boolean)
+      .map(function (element) {
+        return { element: element, parent: element.parentNode, next: element.nextSibling, item: null };
+      });
+    function fold() {
+      homes.slice().reverse().forEach(function (home) {
+        if (narrow.matches && !home.item) {
+          home.item = document.createElement("li");
+          home.item.className = "project-menu__folded";
+          list.insertBefore(home.item, list.firstChild);
+          home.item.appendChild(home.element);
+        } else if (!narrow.matches && home.item) {
+          home.parent.insertBefore(home.element, home.next);
+          home.item.remove();
+          home.item = null;
+        }
+      });
+    }
+    list.addEventListener("click", function (event) {
+      if (event.target.closest(".project-menu__folded")) {
+        menu.open = false;
+      }
+    });
+    narrow.addEventListener("change", fold);
+    fold();
+  })();
+
   board.setUpGridNow();
   refreshHistory();
   // A jump to a card (after a save without JavaScript, or a link) lands it below the sticky headers,
