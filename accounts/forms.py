@@ -129,6 +129,7 @@ class DeleteAccountForm(forms.Form):
         """The choices, as user_delete takes them."""
         chosen: dict[int, int | str] = {}
         for project, _editors in self.shared:
-            value = self.cleaned_data[services.hand_over_field(project.pk)]
-            chosen[project.pk] = value if value == services.DELETE_PROJECT else int(value)
+            choice = services.hand_over_choice(self.cleaned_data[services.hand_over_field(project.pk)])
+            if choice is not None:  # always, once valid: the field offers only these
+                chosen[project.pk] = choice
         return chosen

@@ -205,6 +205,14 @@ def user_reset_password(*, uid: str, token: str, new_password: str) -> User:
 DELETE_PROJECT = "delete"
 
 
+def hand_over_choice(value: str) -> int | str | None:
+    """One project's choice as user_delete takes it, from what a form or the API sent: DELETE_PROJECT or a
+    membership id; None when it is neither."""
+    if value == DELETE_PROJECT:
+        return DELETE_PROJECT
+    return int(value) if value.isdecimal() else None
+
+
 def hand_over_field(project_id: int) -> str:
     """The name a deletion's choice for one shared project goes by: the form's field and the error's key."""
     return f"project_{project_id}"

@@ -8,6 +8,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer as Simpl
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import services
 from accounts.addresses import EMAIL_MAX
 from accounts.models import User
 from stories.limits import BoardDensity
@@ -90,12 +91,13 @@ class AccountDeleteSerializer(PasswordSerializer):
 
     def validate_projects(self, value: dict[str, str]) -> dict[int, int | str]:
         chosen: dict[int, int | str] = {}
-        for key, choice in value.items():
-            if not key.isdecimal() or not (choice == "delete" or choice.isdecimal()):
+        for key, value_sent in value.items():
+            choice = services.hand_over_choice(value_sent)
+            if not key.isdecimal() or choice is None:
                 raise serializers.ValidationError(
-                    f"Give each project's id with \"delete\" or an editor's membership id, not {key!r}: {choice!r}."
+                    f"Give each project's id with \"delete\" or an editor's membership id, not {key!r}: {value_sent!r}."
                 )
-            chosen[int(key)] = choice if choice == "delete" else int(choice)
+            chosen[int(key)] = choice
         return chosen
 
 
