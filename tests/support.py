@@ -1,4 +1,4 @@
-"""Run Mapwright in a separate process, with an environment of the test's choosing."""
+"""Test helpers shared across apps: Mapwright in a separate process, the URL walk, a browser log-in."""
 
 import contextlib
 import os
@@ -8,7 +8,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from django.urls import URLPattern, URLResolver
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # How production starts the web server (the Dockerfile's CMD, docker-compose's web): gunicorn with
@@ -61,3 +65,24 @@ def wait_until_listening(url: str, process: subprocess.Popen[str], deadline: flo
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.2)
     raise AssertionError("the server did not start listening in time")
+
+
+def walk_urls(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:
+    """Every route of the URL configuration: (route, namespaced name, callback), for tests that try them all."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk_urls(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield "/" + prefix + str(pattern.pattern), f"{namespace}{pattern.name}", pattern.callback
+
+
+def log_in(page: Any, live_server: Any, user: Any) -> None:
+    """Log `user` in through the login page of a browser test's live server."""
+    from conftest import PASSWORD
+
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/projects/")

@@ -6,11 +6,10 @@ added later is covered without anyone remembering to list it here.
 
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from rest_framework.views import APIView
 
 from config.api import MAX_JSON_DEPTH, JSONBodyInvalid, json_body
@@ -18,6 +17,7 @@ from conftest import bearer_client
 from stories.models import Activity, Persona, Release, Step, Story
 from stories.tests.test_api_support import build_board
 from stories.tests.test_board_robust import deleted_change
+from tests.support import walk_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +49,6 @@ class Endpoint:
     name: str  # "stories-api:activity-detail"
     view: type[APIView]
     methods: tuple[str, ...]
-
-
-def walk_urls(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, object]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from walk_urls(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            yield "/" + prefix + str(pattern.pattern), f"{namespace}{pattern.name}", pattern.callback
 
 
 def api_write_endpoints() -> list[Endpoint]:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from projects.models import Invitation, Membership
 from projects.services import project_create
 from stories.tests.factories import vet_clinic_map
-from stories.tests.test_browser_board import log_in
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,13 +18,13 @@ from django.utils import timezone
 from accounts.models import User
 from aimap.assists import target_basis
 from aimap.models import Proposal
-from config.tests.test_api_robust import walk_urls
 from projects.models import Membership
 from projects.services import membership_add
 from stories import services
 from stories.models import Comment, MapChange, MapSnapshot
 from stories.selectors import document_from_map
 from stories.tests.test_api_support import Board, build_board
+from tests.support import walk_urls
 
 pytestmark = pytest.mark.django_db
 

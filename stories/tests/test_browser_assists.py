@@ -15,7 +15,8 @@ from projects.models import Membership
 from stories import services
 from stories.models import Step, Story
 from stories.tests.test_browser_axe import VIEWPORTS, violations
-from stories.tests.test_browser_board import log_in, story_card
+from stories.tests.test_browser_board import story_card
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

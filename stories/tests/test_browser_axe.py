@@ -6,7 +6,7 @@ import pytest
 
 from projects.services import project_create
 from stories.tests.factories import vet_clinic_map
-from stories.tests.test_browser_board import log_in
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

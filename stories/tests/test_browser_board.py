@@ -5,18 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
 from stories.models import Release, Story
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user) -> None:
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/projects/")
 
 
 def story_card(scope, title: str):

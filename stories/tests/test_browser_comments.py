@@ -12,7 +12,7 @@ from projects.models import Membership
 from projects.services import project_create
 from stories.models import Comment, Story
 from stories.tests.factories import vet_clinic_map
-from stories.tests.test_browser_board import log_in
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from projects.services import project_create
 from stories import services
 from stories.models import Activity, Story
 from stories.tests.factories import board_of
-from stories.tests.test_browser_board import log_in
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

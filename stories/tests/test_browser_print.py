@@ -15,7 +15,7 @@ from conftest import ARTIFACTS
 from projects.models import Project
 from stories.models import Activity, Persona, Release, Step, Story
 from stories.tests.factories import build_map
-from stories.tests.test_browser_board import log_in
+from tests.support import log_in
 
 MM = 96 / 25.4  # CSS pixels in a millimetre
 PT = 96 / 72

@@ -10,8 +10,8 @@ from projects.limits import Role
 from projects.models import Membership
 from projects.services import project_create
 from stories import services
-from stories.tests.test_browser_board import log_in
 from stories.tests.test_quality import clean_map
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

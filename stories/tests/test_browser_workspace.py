@@ -12,7 +12,7 @@ from projects.services import project_create
 from stories import services
 from stories.models import Release, Step, Story
 from stories.tests.factories import build_map
-from stories.tests.test_browser_board import log_in
+from tests.support import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
