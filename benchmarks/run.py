@@ -47,6 +47,7 @@ MAP_TARGET_MS = 100.0  # the map endpoint's median at 1,000 stories
 BOARD_TARGET_MS = 150.0  # the board page's median at 1,000 stories (the board issue)
 BOARD_TARGET_KB = 300.0  # and its HTML
 CACHED_GENERATION_TARGET_MS = 20.0
+ASSIST_TARGET_MS = 300.0  # an offline "Suggest stories" at 1,000 stories, cache cold, and accepting it
 THROUGHPUT_SHARE_TARGET = 1 / 3  # map endpoint requests/s against /health's
 # Memory counts as growing steadily when the second half of the soak gains
 # more than this (a linear fit over its samples, all processes together).
@@ -56,6 +57,7 @@ SECTIONS = (
     "## Machine",
     "## Board page and map endpoint",
     "## AI generation: planner against cache",
+    "## AI assists: a proposal and its accept",
     "## Throughput",
     "## Soak",
     "## Targets",
@@ -79,6 +81,7 @@ class Results:
     machine: dict[str, str] = field(default_factory=dict)
     latency: list[dict] = field(default_factory=list)
     generation: dict = field(default_factory=dict)
+    assists: list[dict] = field(default_factory=list)
     throughput: list[dict] = field(default_factory=list)
     soak: dict = field(default_factory=dict)
     targets: list[tuple[str, str, str, bool]] = field(default_factory=list)
@@ -345,6 +348,58 @@ def measure_generation(settings: Settings) -> dict:
         "calls": len(hits),
         "stories": stories,
     }
+
+
+def measure_assists(settings: Settings, user, projects: dict[int, int]) -> list[dict]:
+    """An offline "Suggest stories" on the first step of each map, cold and from the cache, and accepting it.
+
+    The benchmark maps' titles mean nothing to the planner, so the first activity and step get a catalogue
+    journey's words first ("Book appointments", "Find a free time"); the accept is undone afterwards.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aimap.assists import proposal_create
+    from aimap.proposals import proposal_accept
+    from stories import history, services
+    from stories.models import Activity
+
+    rows = []
+    for size, project_id in projects.items():
+        activity = Activity.objects.filter(project_id=project_id).order_by("position").first()
+        services.activity_update(activity=activity, title="Book appointments")
+        step = services.step_update(step=activity.steps.order_by("position").first(), title="Find a free time")
+        with CaptureQueriesContext(connection) as first_queries:
+            began = time.perf_counter()
+            proposal = proposal_create(user=user, kind="suggest_stories", row=step)
+            first_ms = (time.perf_counter() - began) * 1000
+        hits = []
+        for _ in range(max(settings.requests // 4, 5)):
+            with CaptureQueriesContext(connection) as cached_queries:
+                began = time.perf_counter()
+                proposal = proposal_create(user=user, kind="suggest_stories", row=step)
+                hits.append((time.perf_counter() - began) * 1000)
+            if not proposal.cached:
+                raise SystemExit("an identical assist was not answered from the cache")
+        with CaptureQueriesContext(connection) as accept_queries:
+            began = time.perf_counter()
+            accepted = proposal_accept(proposal=proposal, user=user)
+            accept_ms = (time.perf_counter() - began) * 1000
+        history.change_undo(project=step.project, user=user)
+        rows.append(
+            {
+                "stories": size,
+                "items": len(proposal.items),
+                "first_ms": first_ms,
+                "first_queries": len(first_queries),
+                "cached_median_ms": statistics.median(hits),
+                "cached_queries": len(cached_queries),
+                "accept_ms": accept_ms,
+                "accept_queries": len(accept_queries),
+                "added": len(accepted.stories),
+            }
+        )
+    return rows
 
 
 # --- gunicorn and locust -----------------------------------------------------------------
@@ -619,6 +674,25 @@ def check_targets(results: Results) -> None:
             cached < CACHED_GENERATION_TARGET_MS,
         )
     )
+    big_assist = next(row for row in results.assists if row["stories"] == BIG)
+    slowest = max(big_assist["first_ms"], big_assist["accept_ms"])
+    results.targets.append(
+        (
+            "Suggest stories at 1,000 stories (cache cold) and its accept, each",
+            f"< {ASSIST_TARGET_MS:.0f} ms",
+            f"{big_assist['first_ms']:.0f} ms, {big_assist['accept_ms']:.0f} ms",
+            slowest < ASSIST_TARGET_MS,
+        )
+    )
+    assist_queries = {(row["first_queries"], row["cached_queries"], row["accept_queries"]) for row in results.assists}
+    results.targets.append(
+        (
+            "Assist queries constant in the number of stories",
+            "same at 10, 100, 1,000",
+            "; ".join(f"{a}/{b}/{c}" for a, b, c in sorted(assist_queries)),
+            len(assist_queries) == 1,
+        )
+    )
     rps = {row["scenario"]: row["rps"] for row in results.throughput}
     share = rps["map"] / rps["health"] if rps["health"] else 0.0
     results.targets.append(
@@ -693,6 +767,24 @@ def render(settings: Settings, results: Results) -> str:
     )
     lines.append(f"| Identical call, cache hit: median | {gen['cached_median_ms']:.2f} ms |")
     lines.append(f"| Identical call, cache hit: p95 | {gen['cached_p95_ms']:.2f} ms |")
+
+    lines += ["", "## AI assists: a proposal and its accept", ""]
+    lines.append(
+        '`aimap.assists.proposal_create` (offline "Suggest stories") on the first step of each map, renamed to a '
+        "catalogue journey's words; the first call reads the map and runs the planner, the identical ones after it "
+        "are answered from the cache; then `aimap.proposals.proposal_accept` puts every card on the map (undone after)."
+    )
+    lines += [
+        "",
+        "| Stories | Cards proposed | First call | Queries | Cached, median | Queries | Accept | Queries |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results.assists:
+        lines.append(
+            f"| {row['stories']:,} | {row['items']} | {row['first_ms']:.1f} ms | {row['first_queries']} | "
+            f"{row['cached_median_ms']:.1f} ms | {row['cached_queries']} | {row['accept_ms']:.1f} ms | "
+            f"{row['accept_queries']} |"
+        )
 
     lines += ["", "## Throughput", ""]
     lines.append(
@@ -774,6 +866,11 @@ def main(argv: list[str] | None = None) -> int:
             f"  planner {results.generation['planner_ms']:.0f} ms, "
             f"cached {results.generation['cached_median_ms']:.2f} ms"
         )
+
+        print("AI assists, a proposal and its accept:")
+        results.assists = measure_assists(settings, user, projects)
+        for row in results.assists:
+            print(f"  {row['stories']:>5} stories: first {row['first_ms']:.0f} ms, accept {row['accept_ms']:.0f} ms")
 
         from stories.models import Step
 

@@ -15,6 +15,7 @@ SECTIONS = (
     "## Machine",
     "## Board page and map endpoint",
     "## AI generation: planner against cache",
+    "## AI assists: a proposal and its accept",
     "## Throughput",
     "## Soak",
     "## Targets",
