@@ -31,7 +31,7 @@ from stories.document import (
     document_parse,
     title_key,
 )
-from stories.limits import CRITERION_MAX, TEXT_MAX, TITLE_MAX
+from stories.limits import CRITERION_MAX, SPLIT_ESTIMATE, TEXT_MAX, TITLE_MAX
 from stories.models import Activity, Step, Story
 from stories.selectors import Places, document_with_places
 
@@ -490,8 +490,9 @@ def _split_refusal(target: Target) -> str | None:
 
     if split_reason(target.story_doc()) is None:
         return (
-            f"“{target.title}” is small enough already: it is estimated under 8 points and does one thing. "
-            "Split a story of 8 points or more, or one that joins two actions with “and” or “or”."
+            f"“{target.title}” is small enough already: it is estimated under {SPLIT_ESTIMATE} points and does one "
+            f"thing. Split a story of {SPLIT_ESTIMATE} points or more, or one that joins two actions with “and” "
+            "or “or”."
         )
     return None
 

@@ -33,8 +33,6 @@ ASSIST_ASKED: dict[str, tuple[int, int]] = {
 }
 # Stories that come with one step proposed by "Fill the gaps".
 GAP_STORIES = (1, 3)
-# A split is for a story of this many points or more (or one joining two actions).
-SPLIT_ESTIMATE = 8
 # How long a proposal may be accepted after it was made.
 PROPOSAL_MINUTES = 60
 # The other activities' step titles sent to a model as context, at most (a huge map stays a small prompt).

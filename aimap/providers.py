@@ -132,7 +132,6 @@ def prompt_limits() -> dict[str, str]:
         "GENERATED_ACTIVITIES": GENERATED_LIMITS.activities,
         "GENERATED_STEPS_PER_ACTIVITY": GENERATED_LIMITS.steps_per_activity,
         "GENERATED_STORIES": GENERATED_LIMITS.stories,
-        "SPLIT_ESTIMATE": assist_limits.SPLIT_ESTIMATE,
         "GAP_STORIES_FEWEST": assist_limits.GAP_STORIES[0],
         "GAP_STORIES_MOST": assist_limits.GAP_STORIES[1],
     }
