@@ -7,14 +7,16 @@ and answer in the product's words, with no model and no network:
   is a catalogue story's title filled with this map's object) first gets the catalogue's criteria it has
   lost; then the criteria of its verb's class (data/story_assists.yaml): the happy path, the main rule or
   limit, and the failure a person would hit. Looking and receiving verbs have classes of their own.
-- `split_story` splits a story the map check would flag (`split_reason`): two actions joined with "and"/"or"
-  become one story each, the shared object given to both; a story estimated too big is split by its verb
-  class's pattern (manage → add, change, remove; pay → by card, then other ways) or, failing that, by the
-  steps of the catalogue capability its verb and object fit. Persona, release, priority and benefit are kept,
-  the estimate is shared out, and the story's criteria go to the part they concern.
+- `split_story` splits a story the map check would flag, or whose "and" opens a second action the catalogue
+  knows (`split_reason`): two actions joined with "and"/"or" become one story each, the shared object given
+  to a bare verb, whatever the estimate; a story estimated too big is split by its verb class's pattern
+  (manage → add, change, remove; pay → by card, then other ways) only where the parts read well on its
+  title, or, failing a class, by the steps of the catalogue capability its verb and object both fit.
+  Persona, release, priority and benefit are kept, the estimate is shared out, and the story's criteria
+  go to the part they concern.
 
-Every word list and pattern is data (data/story_assists.yaml); the atomic check is the map check's own
-(stories/qus.py), so the panel and the assist agree on what needs splitting.
+Every word list and pattern is data (data/story_assists.yaml); the atomic check starts from the map check's
+own (stories/qus.py), so everything the panel flags can be split.
 """
 
 import re
@@ -90,6 +92,8 @@ class VerbClass:
     rest_starts: frozenset[str] = frozenset()  # the words after the object must open with one ("as approved")
     own_object: bool | None = None  # True: only a title naming its object; False: only one naming none
     default_object: str = ""  # what a title naming no object is about ("notification"), not its step's object
+    # A narrow sense only criteria read ("Mark … as …"): splitting reads the verb in the classes' own senses.
+    criteria_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,12 @@ class Data:
     part_criteria: int
     overlap_stop_words: frozenset[str]
     benefit_subjects: frozenset[str]
+    # How criteria alone read a title (splits read it as the shared reading does):
+    criteria_object_ends: frozenset[str] = frozenset()  # "the questions people | will answer"
+    criteria_modals: frozenset[str] = frozenset()  # after a subject: the object ends before that subject
+    criteria_verbs: frozenset[str] = frozenset()  # title verbs the lexicon does not know ("sync")
+    criteria_intransitive: frozenset[str] = frozenset()  # "sign up again", never "sign up it again"
+    whole_list_verbs: frozenset[str] = frozenset()  # "Download the list of …" is about the list itself
 
     @property
     def phrasal_verbs(self) -> frozenset[str]:
@@ -221,10 +231,13 @@ def data() -> Data:
     """data/story_assists.yaml, checked, once per process."""
     raw = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
     classes = []
-    for index, entry in enumerate(raw["classes"]):
-        where = f"classes[{index}]"
+    # The criteria's own narrow senses come first, and only for writing criteria (see VerbClass.criteria_only).
+    narrow = list(raw.get("criteria_classes") or [])
+    for index, entry in enumerate([*narrow, *raw["classes"]]):
+        where = f"criteria_classes[{index}]" if index < len(narrow) else f"classes[{index - len(narrow)}]"
         classes.append(
             VerbClass(
+                criteria_only=index < len(narrow),
                 name=str(entry["name"]),
                 verbs=_words_of(entry, "verbs"),
                 objects=_words_of(entry, "objects") if "objects" in entry else frozenset(),
@@ -280,6 +293,11 @@ def data() -> Data:
         part_criteria=int(raw["part_criteria"]),
         overlap_stop_words=_words_of(raw, "overlap_stop_words"),
         benefit_subjects=_words_of(raw, "benefit_subjects"),
+        criteria_object_ends=_words_of(raw, "criteria_object_ends"),
+        criteria_modals=_words_of(raw, "criteria_modals"),
+        criteria_verbs=_words_of(raw, "criteria_verbs"),
+        criteria_intransitive=_words_of(raw, "criteria_intransitive"),
+        whole_list_verbs=_words_of(raw, "whole_list_verbs"),
     )
 
 
@@ -465,7 +483,7 @@ def _class_of(action: Action, thing: Thing | None, context: frozenset[str] | Non
                 continue
             if verb_class.context and not (context and context & verb_class.context):
                 continue
-            if not _title_fits(verb_class, action):
+            if (verb_class.criteria_only and context is None) or not _title_fits(verb_class, action):
                 continue
             return verb_class
     return None
@@ -668,7 +686,7 @@ def _generated(document: MapDocument, activity: int, step: int, title: str, desc
     """The verb class's criteria (or the generic ones) filled with the story's verb and object."""
     tokens = _tokens(title)
     actions: list[Action] = _part_actions(tokens)
-    if not actions and (single := parse_action(tokens)) is not None:
+    if not actions and (single := _criteria_parse(tokens)) is not None:
         actions = [single]
     if not actions:
         goal, infinitive = qus.goal(title=title, description=description)
@@ -705,7 +723,8 @@ def _action_criteria(
     context: frozenset[str],
     benefit: str,
 ) -> list[str]:
-    thing = _owned(thing_of(action), action)
+    action = _criteria_action(action)
+    thing = _whole_list(action) or _owned(thing_of(action), action)
     borrowed = False
     if thing is None and action.has_object and not action.pronoun:
         return []  # "Get each answer marked": an object it cannot read is not its step's object
@@ -725,14 +744,70 @@ def _action_criteria(
         "benefit": benefit,
         "state": _state(action),
     }
+    intransitive = action.verb in data().criteria_intransitive
+    if intransitive:
+        values["verb_it"] = action.verb  # "when I try to sign up again": no object, so none borrowed either
     return [
         _fill(template.text, values)
         for template in templates
         if _fits(template, thing, context)
         and not any(f"{{{name}}}" in template.text and not values[name] for name in ("benefit", "state"))
-        # "Given I choose the reminder" of "Choose how early I hear": the object is the step's, not the verb's.
-        and not (borrowed and "{verb_the_object}" in template.text)
+        # "Given I choose the reminder" of "Choose how early I hear", "when I try to message it" of "Message
+        # everyone who holds a ticket": the object is the step's, never the verb's.
+        and not (borrowed and _verb_takes_object(template.text, intransitive=intransitive))
     ]
+
+
+# A criterion that makes its object the verb's: left out when the object is the step's (see _action_criteria).
+_VERB_OBJECT = re.compile(
+    r"\{verb_the_object\}|\{verb_it\}|\{verb(?:_ing|_past)?\} *\{(?:an_object|the_object|the_objects|objects|object)\}"
+)
+
+
+def _verb_takes_object(text: str, *, intransitive: bool) -> bool:
+    """Whether a criterion makes its object the verb's ("{verb_it}" of "sign up" takes none)."""
+    return bool(_VERB_OBJECT.search(text.replace("{verb_it}", "{verb}") if intransitive else text))
+
+
+def _criteria_parse(tokens: list[str]) -> Action | None:
+    """A title read for its criteria: as the shared reading does, and also when it opens with a verb the lexicon
+    does not know ("Sync busy times from my personal calendar")."""
+    action = parse_action(tokens)
+    words_of = [token for token in tokens if token != _COMMA]
+    if action is None and len(words_of) > 1 and words_of[0].lower() in data().criteria_verbs:
+        # Read with a plain stand-in verb that takes no particle or preposition, then given back its own.
+        stand_in = parse_action(["name", *words_of[1:]])
+        if stand_in is not None:
+            return Action(words_of[0].lower(), "", stand_in.determiners, stand_in.object_words, stand_in.rest)
+    return action
+
+
+def _criteria_action(action: Action) -> Action:
+    """The object ends where a clause or a comparison starts: "the questions | people will answer" (a subject
+    before a modal), "claims | above my limit"."""
+    lowered = [word.lower() for word in action.object_words]
+    cut = next((at for at, word in enumerate(lowered) if at and word in data().criteria_object_ends), None)
+    if cut is None:
+        return action
+    if lowered[cut] in data().criteria_modals and cut >= 2:
+        cut -= 1
+    rest = " ".join([*action.object_words[cut:], action.rest]).strip()
+    return Action(action.verb, action.preposition, action.determiners, action.object_words[:cut], rest)
+
+
+def _whole_list(action: Action) -> Thing | None:
+    """ "Download the list of languages I picked" is about the list, not one language: the file is the list."""
+    lowered = [word.lower() for word in action.object_words]
+    if action.verb not in data().whole_list_verbs or len(lowered) < 3 or lowered[:2] != ["list", "of"]:
+        return None
+    dets = [word.lower() for word in action.determiners]
+    possessive = next((word for word in dets if word in data().possessives), "")
+    return Thing(
+        noun=NounPhrase("", action.object_words[0], countable=True),
+        tail=" ".join(action.object_words[1:]),
+        possessive=possessive,
+        plural=False,
+    )
 
 
 def _state(action: Action) -> str:
@@ -848,7 +923,7 @@ def split_reason(story: StoryDoc) -> str | None:
     title it was not asked about, a title whose "and" opens a second action the catalogue knows ("Edit the
     details of my pet and upload documents for my pet"). Two actions come first, whatever the estimate."""
     if _joins_actions(story):
-        return "it joins two actions with “and” or “or”"
+        return "it joins two actions with “and”"
     if story["estimate"] is not None and story["estimate"] >= SPLIT_ESTIMATE:
         return f"its estimate is {SPLIT_ESTIMATE} or more"
     return None
@@ -903,9 +978,9 @@ def _joining(tokens: list[str], *, keen: bool = False) -> list[int]:
         if keen and (following[:1].isupper() or not _plain_verb(following)):
             continue  # "or Google Pay" is a name; "late and missing work" are two words for the work
         probe = [word if at == index or word.lower() not in conjunctions else "with" for at, word in enumerate(plain)]
-        if not qus.is_atomic(title=" ".join(probe[: index + 3]), description=""):
-            found.append(index)
-        elif keen and _second_action(plain, index):
+        if not qus.is_atomic(title=" ".join(probe[: index + 3]), description="") or (
+            keen and _second_action(plain, index)
+        ):
             found.append(index)
     return found
 
@@ -1068,9 +1143,9 @@ def _class_splits(verb_class: VerbClass, action: Action, thing: Thing) -> bool:
         return False
     lowered = [word.lower() for word in action.object_words]
     joiner = next((at for at, word in enumerate(lowered) if at and word in data().object_joiners), None)
-    if joiner is not None and lowered[joiner - 1] in data().of_parts:
-        if lowered[joiner - 1] not in data().split_through_parts:
-            return False
+    part = lowered[joiner - 1] if joiner is not None else ""
+    if part in data().of_parts and part not in data().split_through_parts:
+        return False
     if not verb_class.split_owned and thing.possessive:
         return False
     if verb_class.split_kinds or verb_class.split_objects:

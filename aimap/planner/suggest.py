@@ -7,7 +7,9 @@ sentence ("Book a visit" → book) and scored with Capability.score. A step is t
 one of the capability's steps by its title (the same title, or the same verb and object), and the
 cards come from that step's `stories` and `more` in the map's own words. Nothing is offered that
 the map holds already, pads a card of the map, or repeats a benefit or a criterion: when nothing
-new fits, the answer is an empty list, never generic filler.
+new fits, the answer is an empty list, never generic filler. A step is looked for in its activity's
+capabilities first; elsewhere only a close match counts, and an activity read as a capability through
+a loose word alone ("See the status" of a claim as watching devices) gets nothing.
 """
 
 import re
@@ -22,7 +24,7 @@ import yaml
 from aimap.quality import benefit, collisions, mask_title, normalise, padded_titles
 from stories.document import ActivityDoc, MapDocument, StepDoc, StoryDoc, title_key
 
-from . import grammar
+from . import grammar, words
 from .catalogue import GENERIC, Capability, StepPattern, StoryPattern, catalogue, fits_object
 from .grammar import NounPhrase
 from .plan import (
@@ -44,6 +46,7 @@ from .reading import Mention, Reading, is_person, read
 
 _DATA = yaml.safe_load((Path(__file__).resolve().parent / "data" / "suggest.yaml").read_text(encoding="utf-8"))
 IGNORED: frozenset[str] = frozenset(_DATA["ignored_words"])
+LOOSE_OBJECTS: frozenset[str] = frozenset(_DATA["loose_objects"])
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # How a step of the map fits a step of the catalogue (see _fit).
 SAME_TITLE = 3.0
@@ -160,24 +163,58 @@ def _fit(map_title: str, catalogue_title: str) -> float:
 def _matches(document: MapDocument, activity_index: int) -> list[_Match]:
     """The capabilities an activity is, best first: the planner's own when it drafted the activity from the map's
     description, else what the activity's title says."""
+    return _activity_reading(document, activity_index)[0]
+
+
+def _activity_reading(document: MapDocument, activity_index: int) -> tuple[list[_Match], frozenset[str]]:
+    """(the activity's capabilities, the ids of those it was read as and is not: see _belongs_elsewhere)."""
     activity = document["activities"][activity_index]
     context = _read_description(document["description"])
-    key = title_key(activity["title"])
-    for planned_key, drafted, noun in context.planned:
-        if planned_key == key:
-            return [] if drafted.id == GENERIC else [_Match(drafted, noun)]
+    if (planned := _planned_for(document, activity_index)) is not None:
+        drafted, noun = planned
+        if drafted.id == GENERIC or _belongs_elsewhere(drafted, noun, context.lowered, activity["title"]):
+            return [], frozenset({drafted.id})
+        return [_Match(drafted, noun)], frozenset()
     persona = _persona_for(document, activity, None) or DEFAULT_ROLE
     side = side_of(persona)
     found: list[_Match] = []
+    refused: set[str] = set()
     for mention in _mentions(activity["title"]):
         # The persona's side first; a hand-made map's persona may not say which side it is on.
         for side_tried in (side, "staff" if side == "customer" else "customer"):
             capability, _ = _best(mention, {}, side_tried, role=persona)
             if capability is not None and capability.id != GENERIC:
-                if all(match.capability.id != capability.id for match in found):
-                    found.append(_Match(capability, _object_for(capability, _noun(mention), context.lowered)))
+                named = _noun(mention)
+                if named is not None and _belongs_elsewhere(capability, named, context.lowered, activity["title"]):
+                    refused.add(capability.id)  # "Follow the status" of a ticket: no device's status
+                elif all(match.capability.id != capability.id for match in found):
+                    found.append(_Match(capability, _object_for(capability, named, context.lowered)))
                 break
-    return found
+    return found, frozenset(refused)
+
+
+def _planned_for(document: MapDocument, activity_index: int) -> tuple[Capability, NounPhrase] | None:
+    """The capability and object the planner drafted the activity from, when it did."""
+    key = title_key(document["activities"][activity_index]["title"])
+    context = _read_description(document["description"])
+    return next(((drafted, noun) for found, drafted, noun in context.planned if found == key), None)
+
+
+def _belongs_elsewhere(capability: Capability, noun: NounPhrase, lowered: str, title: str) -> bool:
+    """Whether the activity was read as the capability only through a general verb and a word many products
+    use ("see the status", "see the queue") while the description names nothing else it is about:
+    "employees see the status of each claim" reads as watching devices, "team leads see the queue" of
+    tickets as a front desk's day. Their cards would be another product's; nothing is better than those.
+    A verb of the capability's own ("Compare results") says what it is."""
+    head = grammar.noun_singular(noun.head.lower())
+    verb = grammar.verb_lemma(title.split(" ", 1)[0]) if title.strip() else ""
+    if head not in LOOSE_OBJECTS or verb not in words.GENERAL_VERBS:
+        return False
+    # Other loose words are no evidence either: "service levels" say nothing of devices.
+    others = {word for rule in capability.rules for word in rule.objects} - LOOSE_OBJECTS
+    if any(f" {word} " in lowered or f" {grammar.noun_plural(word)} " in lowered for word in others):
+        return False
+    return not any(f" {domain} " in lowered for domain in capability.domains)
 
 
 def _mentions(title: str) -> list[Mention]:
@@ -210,20 +247,25 @@ def _step_of(match: _Match, step_title: str, product: str) -> tuple[int, float]:
     return best, best_fit
 
 
-def _anywhere(document: MapDocument, step_title: str) -> tuple[_Match, int] | None:
+def _anywhere(
+    document: MapDocument, step_title: str, refused: frozenset[str] = frozenset()
+) -> tuple[_Match, int] | None:
     """A step the activity's capability does not know, recognised on its own: a mention the catalogue scores
-    ("Pay for the order"), or a title that is a catalogue step's own."""
+    ("Pay for the order"), or a title that is a catalogue step's own. Never a capability `refused` for the
+    step's activity: what its activity is not, its steps are not either."""
     context = _read_description(document["description"])
     for mention in _mentions(step_title):
         capability, score = _best(mention, {}, side_of(DEFAULT_ROLE))
-        if capability is None or capability.id == GENERIC or score < SAME_ACTION:
+        if capability is None or capability.id in refused | {GENERIC} or score < SAME_ACTION:
             continue
         match = _Match(capability, _object_for(capability, _noun(mention), context.lowered))
         index, fit = _step_of(match, step_title, context.product)
-        if fit >= SAME_THING:
-            return match, index
+        if fit >= SAME_ACTION:
+            return match, index  # outside its activity, a shared word alone is no reason to offer anything
+    if not _content(_lemma_sets(step_title)[1:]):
+        return None  # "Decide", "Search": a bare verb is a step of many capabilities, and says nothing of which
     for capability in catalogue().values():
-        if capability.id == GENERIC:
+        if capability.id in refused | {GENERIC}:
             continue
         match = _Match(capability, _object_for(capability, None, context.lowered))
         index, fit = _step_of(match, step_title, context.product)
@@ -308,9 +350,12 @@ def _pick(
 
 def _related(match: _Match, index: int, step: StepDoc, product: str) -> Iterator[StoryPattern]:
     """The capability's other cards that share a word with the step's title, closest first."""
-    # The capability's object ("reminder") is in every card: a shared word must say more than that.
+    # The capability's object ("reminder") is in every card: a shared word must say more than that. So is
+    # the verb of a title that says more ("see"): "Tell customers who they will see instead" is not part of
+    # "See the day at a glance"; a bare verb ("Comment") is all the title says.
     thing = {lemma for lemmas in _lemma_sets(match.noun.one) for lemma in lemmas}
-    words = [lemmas for lemmas in _content(_lemma_sets(step["title"])) if not lemmas & thing]
+    title_words = _lemma_sets(step["title"])
+    said = [lemmas for lemmas in _content(title_words[1:] or title_words) if not lemmas & thing]
     ranked = []
     values = match.values(product)
     side = match.capability.steps[index].side
@@ -318,7 +363,7 @@ def _related(match: _Match, index: int, step: StepDoc, product: str) -> Iterator
         if other == index or pattern.side != side:
             continue  # a card of the other side ("as the provider") is for someone else
         for order, story in enumerate((*pattern.stories, *pattern.more)):
-            shared = _overlap(_content(_lemma_sets(_fill(story.title, values))), words)
+            shared = _overlap(_content(_lemma_sets(_fill(story.title, values))), said)
             if shared:
                 ranked.append((-shared, other, order, story))
     for *_, story in sorted(ranked, key=lambda item: item[:3]):
@@ -333,14 +378,17 @@ def suggest_stories(document: MapDocument, *, activity: int, step: int, most: in
     the_activity = document["activities"][activity]
     the_step = the_activity["steps"][step]
     product = _read_description(document["description"]).product
+    # Within the activity's own capabilities first (the best fit of them); elsewhere only a close one, and
+    # never one the activity was read as and is not.
     found: tuple[_Match, int] | None = None
-    for match in _matches(document, activity):
+    best_fit = 0.0
+    matches, refused = _activity_reading(document, activity)
+    for match in matches:
         index, fit = _step_of(match, the_step["title"], product)
-        if fit >= SAME_THING:
-            found = (match, index)
-            break
+        if fit >= SAME_THING and fit > best_fit:
+            found, best_fit = (match, index), fit
     if found is None:
-        found = _anywhere(document, the_step["title"])
+        found = _anywhere(document, the_step["title"], refused)
     if found is None:
         return []
     match, index = found

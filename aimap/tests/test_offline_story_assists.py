@@ -154,7 +154,13 @@ def test_split_reason_agrees_with_the_map_check(sample_maps):
         for a, s, t in positions(document):
             story = document["activities"][a]["steps"][s]["stories"][t]
             joined = not qus.is_atomic(title=story["title"], description=story["description"])
-            assert (split_reason(story) is not None) == (joined or (story["estimate"] or 0) >= 8)
+            reason = split_reason(story)
+            if joined or (story["estimate"] or 0) >= 8:
+                assert reason is not None
+            elif reason is not None:
+                # Beyond the map check only a title whose "and" opens a second action, and it splits there.
+                assert reason == "it joins two actions with “and”", story
+                assert len(split_story(document, activity=a, step=s, story=t)) >= 2, story
 
 
 def joined_stories(sample_maps):
@@ -185,11 +191,14 @@ def test_joined_titles_of_one_step_split_back_into_the_two(sample_maps):
         titles = [title_key(part["title"]) for part in parts]
         back += titles == [title_key(first["title"]), title_key(second["title"])]
         for part in parts:
-            assert qus.is_atomic(title=part["title"], description=part["description"]), part
+            # A part is one action; "Pay with Apple Pay or Google Pay", the catalogue's own card, names two wallets.
+            own = {title_key(first["title"]), title_key(second["title"])}
+            atomic = qus.is_atomic(title=part["title"], description=part["description"])
+            assert atomic or title_key(part["title"]) in own, part
             assert part["acceptance_criteria"], part
-    assert found >= 250
-    assert split >= 0.95 * found  # measured 273 of 280
-    assert back >= 0.9 * found  # measured 265 of 280
+    assert found >= 340  # measured 354: "and" before a verb the catalogue opens stories with counts too
+    assert split >= 0.98 * found  # measured 354 of 354
+    assert back >= 0.97 * found  # measured 349 of 354: the rest join three actions, and split into three
 
 
 def test_too_big_stories_of_the_samples_split_into_smaller_distinct_parts(sample_maps):
@@ -209,7 +218,9 @@ def test_too_big_stories_of_the_samples_split_into_smaller_distinct_parts(sample
                 assert len({title_key(part["title"]) for part in parts}) == len(parts)
                 assert all(part["estimate"] in ESTIMATES and part["estimate"] < 8 for part in parts)
                 assert not quality.collisions({"activities": [{"steps": [{"stories": parts}]}]})
-    assert split >= 0.25 * tried  # measured 27 %: the rest have nothing honest to split on
+    # Measured 6 %: a class's parts only where they read well on the title (no words after the object, not
+    # my own one thing, a thing with optional details); the rest have nothing honest to split on.
+    assert split >= 0.05 * tried
 
 
 # --- Acceptance criteria -------------------------------------------------------------------
@@ -295,9 +306,12 @@ def test_criteria_for_every_sample_story_are_new_distinct_and_clean(sample_maps)
             assert all(not text.endswith(".") and text.startswith("Given ") for text in written)
             with_one += bool(written)
     # Fewer than before the criteria had to fit their object (96.9 % had two, a third of them filler): now
-    # measured 85.9 % with one and 55.2 % with two of 860.
-    assert with_one >= 0.83 * stories
-    assert with_two >= 0.5 * stories
+    # measured 85.9 % with one and 55.2 % with two of 860; with the narrow senses (Mark … as, Pick up where I
+    # stopped, choosing in a booking) and no criteria borrowed for an object the title names but cannot be
+    # read, 84.2 % and 68.0 %; with the senses of round three (accepting what is offered, syncing, sending on a
+    # schedule, comparing periods, scanning codes and tickets, reporting, rating), 87.3 % and 72.7 %.
+    assert with_one >= 0.86 * stories
+    assert with_two >= 0.71 * stories
 
 
 def booking_story(title: str, step: str, activity: str, criteria: list[str] | None = None) -> dict[str, Any]:
@@ -358,5 +372,185 @@ def test_no_criterion_pattern_is_pasted_on_a_large_share_of_a_map(sample_maps, m
                 origin.get(text, text) for text in suggest_criteria(document, activity=a, step=s, story=t)
             }:
                 used[template] = used.get(template, 0) + 1
-        # Measured at most 28.6 % (a happy path ending in the story's own "so that"), was 33.3 %; aim 15 %.
-        assert max(used.values()) <= 0.3 * len(where), name
+        # Measured at most 15.8 % (3 of 19 stories; "the newest come first" of lists), was 28.6 %; aim 15 %.
+        assert max(used.values()) <= 0.16 * len(where), name
+
+
+# --- Criteria of the right sense, about the right thing -------------------------------------
+
+
+def test_an_object_the_title_names_but_cannot_be_read_is_not_replaced_by_the_step_object():
+    # "answer marked" is no object the criteria can name; the activity's courses are not what it is about.
+    written = criteria_of(one_story("Get each answer marked as I go", step="Practise", activity="Create courses"))
+    assert not any("course" in text.lower() for text in written), written
+    assert not any("sends" in text for text in written), written
+
+
+def test_being_told_of_something_gets_a_notification_of_that_thing():
+    written = criteria_of(one_story("Get told when it is on its way", step="Check the status", activity="Order food"))
+    assert len(written) >= 2
+    assert any("these notifications off, when it is on its way" in text for text in written), written
+    assert not any("sends the status" in text for text in written), written  # the step's object is not sent
+
+
+def test_verifying_my_email_address_is_no_decision_on_a_request():
+    written = criteria_of(one_story("Verify my email address", step="Confirm my email", activity="Sign up"))
+    assert len(written) >= 2
+    for text in written:
+        assert "person who asked" not in text and "decision" not in text and "turn" not in text, text
+    assert any("link" in text for text in written), written
+
+
+def test_filtering_a_list_and_finding_my_own_bookings_are_no_keyword_search():
+    for title, step in (
+        ("Filter the results", "Narrow down the results"),
+        ("Find my upcoming appointments", "Find my booking"),
+    ):
+        written = criteria_of(booking_story(title, step, "Book appointments online"))
+        assert len(written) >= 2, title
+        assert not any("word I type" in text or "misspell" in text for text in written), written
+    found = criteria_of(booking_story("Find my upcoming appointments", "Find my booking", "Book appointments online"))
+    assert any("coming up" in text for text in found), found
+
+
+def test_marking_something_as_done_names_the_state_and_no_form_fields():
+    written = criteria_of(one_story("Mark the shift swap as approved", step="Check the result", activity="Swap shifts"))
+    assert len(written) >= 2
+    assert all("as approved" in text or "see it as approved" in text for text in written), written
+    assert not any("required field" in text or "new details" in text for text in written), written
+
+
+def test_a_possessive_owner_is_read_apart_from_the_things_it_owns():
+    written = criteria_of(
+        one_story("See each person's open tickets", step="Balance the load", activity="Hand out work")
+    )
+    assert written
+    assert any("there are no open tickets yet" in text for text in written), written
+    assert all("more person's" not in text and "no person's" not in text for text in written), written
+
+
+def test_picking_up_where_i_stopped_and_choosing_while_booking_get_criteria():
+    resumed = criteria_of(one_story("Pick up where I stopped", step="Start unlocking", activity="Unlock cars"))
+    assert len(resumed) >= 2 and any("carry on" in text for text in resumed), resumed
+    picked = criteria_of(
+        booking_story("Pick the type of appointment I need", "Choose what to book", "Book appointments")
+    )
+    assert len(picked) >= 2 and any("choice" in text for text in picked), picked
+    # Picking up an order is collecting it, not carrying on: no resuming criteria for it.
+    collected = criteria_of(one_story("Pick up my order", step="Collect it", activity="Order food"))
+    assert not any("carry on" in text for text in collected), collected
+
+
+def test_choosing_a_setting_never_reads_the_step_object_as_what_is_chosen():
+    written = criteria_of(one_story("Choose how early I hear", step="Get reminded", activity="Get reminders by text"))
+    assert written
+    assert not any("choose the reminder" in text for text in written), written
+
+
+def test_downloading_the_list_of_things_is_about_the_list_not_one_of_them():
+    written = criteria_of(
+        one_story("Download the list of languages I picked", step="See what was picked before", activity="Learn")
+    )
+    assert any("when I download the list of languages, then I get a file" in text for text in written), written
+    assert not any("download the language" in text for text in written), written
+    assert any("narrowed the list first" in text for text in written), written
+    # Many things exported are exported together, not as "the report".
+    exported = criteria_of(one_story("Export missed-bin reports to CSV", step="Share and export", activity="Report"))
+    assert any("export the missed-bin reports, then I get one file" in text for text in exported), exported
+
+
+def test_syncing_a_calendar_brings_busy_times_across_and_never_blocks_or_deletes():
+    written = criteria_of(
+        one_story(
+            "Sync busy times from my personal calendar",
+            "As a tutor, I want to block times that are already busy in my personal calendar, so that nobody books "
+            "them.",
+            # The catalogue's own criteria, as the planner writes the card: what is left is the sync's sense.
+            criteria=[
+                "Given a dentist visit is in my personal calendar, when the sync runs, then that time is blocked in "
+                "PawCare without showing what it is",
+                "Given the visit is deleted from my personal calendar, when the sync next runs, then the time opens "
+                "for bookings again",
+            ],
+            step="Block time and make exceptions",
+            activity="Set my availability",
+        )
+    )
+    assert len(written) >= 2
+    said = " ".join(written)
+    assert "disconnect" in said and ("clash" in said or "a few minutes" in said), written
+    assert "Undo" not in said and "disappears" not in said and "when I block" not in said, written
+
+
+def test_accepting_what_is_offered_to_me_asks_no_reason_and_makes_it_mine():
+    for title, step in (
+        ("Accept a job offer", "Take a job"),
+        ("Accept a colleague's offered shift", "Take up an offer"),
+    ):
+        written = criteria_of(one_story(title, step=step, activity="Deliver orders"))
+        assert len(written) >= 2, title
+        for text in written:
+            assert "person who asked" not in text and "must give a reason" not in text, text
+        assert any("becomes mine" in text for text in written), written
+        assert any("a moment before me" in text or "no longer offered" in text for text in written), written
+    invited = criteria_of(one_story("Accept an invitation", step="Join the team", activity="Invite people"))
+    assert any("join at once" in text for text in invited) and not any("mine" in text for text in invited), invited
+    # A manager deciding on a request is still a decision.
+    decided = criteria_of(one_story("Approve a leave request", step="Decide on requests", activity="Approve leave"))
+    assert any("person who asked" in text for text in decided), decided
+
+
+def test_sending_on_a_schedule_is_about_when_it_goes_out():
+    written = criteria_of(
+        one_story("Email a report on a schedule", step="Share and export", activity="See the numbers")
+    )
+    assert len(written) >= 2
+    said = " ".join(written)
+    assert "schedule" in said and "next go out" in said, written
+    assert "address I typed" not in said and "wrong person" not in said, written
+
+
+def test_repeating_an_entry_i_log_often_logs_it_again_and_sets_no_schedule():
+    written = criteria_of(one_story("Repeat a set I log often", step="Log an entry", activity="Log workouts"))
+    assert len(written) >= 2
+    assert any("new entry with the same details" in text for text in written), written
+    assert not any("every Monday" in text or "repeats" in text for text in written), written
+    scheduled = criteria_of(one_story("Repeat the reminder on a schedule", step="Set what to be reminded of"))
+    assert any("every Monday" in text for text in scheduled), scheduled
+
+
+def test_a_verb_that_takes_no_object_gets_none_and_no_borrowed_one():
+    written = criteria_of(one_story("Sign up with Google or Apple", step="Create an account", activity="Get started"))
+    assert any("when I try to sign up again" in text for text in written), written
+    assert not any("sign up it" in text for text in written), written
+    # "Message everyone who holds a ticket": the step's sales are not what is messaged.
+    messaged = criteria_of(
+        one_story("Message everyone who holds a ticket", step="Follow sales and attendees", activity="Sell tickets")
+    )
+    assert not any("message it" in text or "sale" in text for text in messaged), messaged
+
+
+def test_rating_grading_and_reporting_are_no_decision_and_no_form_of_mine():
+    rated = criteria_of(one_story("Rate the feedback with stars", step="Leave a rating", activity="Learn"))
+    assert len(rated) >= 2 and any("rating" in text for text in rated), rated
+    graded = criteria_of(one_story("Grade a submission against a rubric", step="Mark the work", activity="Teach"))
+    assert len(graded) >= 2 and any("rubric" in text for text in graded), graded
+    reported = criteria_of(one_story("Report a post that breaks the rules", step="Report a problem post"))
+    assert reported and any("reason" in text for text in reported), reported
+    for text in [*rated, *graded, *reported]:
+        assert "person who asked" not in text and "required detail" not in text and "list of posts" not in text, text
+
+
+def test_a_clause_inside_the_object_is_not_read_as_its_head():
+    written = criteria_of(one_story("Write the questions people will answer", step="Write the questions"))
+    assert written
+    assert not any("will answers" in text or "a questions" in text for text in written), written
+    assert any("write the question" in text for text in written), written
+
+
+def test_checking_before_confirming_and_seeing_a_time_off_balance_get_their_own_sense():
+    checked = criteria_of(one_story("Check the result before I confirm it", step="Check the result"))
+    assert len(checked) >= 2 and any("go back" in text for text in checked), checked
+    balance = criteria_of(one_story("See my remaining time off balance", step="Check what I have left"))
+    assert len(balance) >= 2 and any("balance" in text for text in balance), balance
+    assert not any("moved or canceled" in text for text in balance), balance

@@ -99,10 +99,10 @@ def test_suggestions_over_the_samples_are_new_distinct_and_well_formed() -> None
                     assert card["priority"] in {"must", "should", "could"} and card["estimate"] in ESTIMATES
                     assert 2 <= len(card["acceptance_criteria"]) <= 4
                     assert all(text.startswith("Given ") for text in card["acceptance_criteria"])
-    # Measured 56 % with ≥ 1 card and 52 % with ≥ 3: generic activities ("Pick categories") and the capabilities
-    # still without `more:` cards get none.
-    assert helped / steps >= 0.54
-    assert rich / steps >= 0.50
+    # Measured 65 % with ≥ 1 card and 50 % with ≥ 3: generic activities ("Pick categories") and activities read
+    # as another product's capability ("See the status" of a claim as watching devices) get none.
+    assert helped / steps >= 0.63
+    assert rich / steps >= 0.48
 
 
 def test_a_vet_clinic_gets_cards_about_finding_a_free_time() -> None:
@@ -140,6 +140,48 @@ def test_an_unrecognisable_step_gets_nothing() -> None:
     assert suggest_stories(document, activity=a, step=len(document["activities"][a]["steps"]) - 1) == []
 
 
+@pytest.mark.parametrize(
+    ("sample", "activity_title"),
+    [
+        ("expense-approvals", "See the status"),  # "employees see the status of each claim": no device's status
+        ("it-helpdesk", "Follow the status"),  # of their tickets
+        ("it-helpdesk", "See the queue"),  # of tickets, not a front desk's queue of walk-ins
+    ],
+)
+def test_an_activity_read_as_another_products_capability_gets_nothing(sample: str, activity_title: str) -> None:
+    document = _draft(sample)
+    a = next(a for a, activity in enumerate(document["activities"]) if activity["title"] == activity_title)
+    for s, step in enumerate(document["activities"][a]["steps"]):
+        assert suggest_stories(document, activity=a, step=s) == [], step["title"]
+    assert fill_gaps(document, activity=a) == []
+
+
+def test_a_step_outside_its_activitys_capability_needs_a_close_match() -> None:
+    # "Decide" is a step of approving requests, and of comparing, and of much else: a bare verb says nothing.
+    document = _draft("course-platform")
+    a = next(a for a, activity in enumerate(document["activities"]) if activity["title"] == "Compare results")
+    s = next(s for s, step in enumerate(document["activities"][a]["steps"]) if step["title"] == "Decide")
+    assert not [card for card in suggest_stories(document, activity=a, step=s) if "approve" in card["title"].lower()]
+
+
+def test_a_card_of_another_step_comes_only_for_the_thing_the_step_is_about() -> None:
+    document = _draft("vet-clinic")
+    a, s = _where(document, "Manage the day's schedule", "See the day at a glance")
+    titles = [card["title"] for card in suggest_stories(document, activity=a, step=s)]
+    assert titles and "Tell customers who they will see instead" not in titles  # shares only the verb "see"
+
+
+def test_time_off_and_swaps_get_cards_of_their_own() -> None:
+    document = _draft("restaurant-shifts")
+    a, s = _where(document, "Request time off", "Ask for the time")
+    titles = [card["title"] for card in suggest_stories(document, activity=a, step=s)]
+    assert "Add a note for my manager to my request" in titles
+    a, s = _where(document, "Offer shifts", "Offer a shift")
+    cards = suggest_stories(document, activity=a, step=s)
+    assert "Withdraw an offer nobody has taken" in [card["title"] for card in cards]
+    assert all(2 <= len(card["acceptance_criteria"]) <= 3 for card in cards)
+
+
 def test_a_hand_made_map_is_recognised_from_its_titles() -> None:
     document = _map([("Book a visit", ["Pick a free time"]), ("Pay for the visit", ["Pay"])], personas=("Maria",))
     cards = suggest_stories(document, activity=0, step=0)
@@ -161,8 +203,9 @@ def test_fill_gaps_brings_removed_steps_back_where_they_were() -> None:
                     title_key(gap["title"]) == title_key(removed["title"]) and gap["position"] == position
                     for gap in gaps
                 )
-    # Measured 86 %: the rest are generic activities ("Pick categories"), which fill_gaps leaves alone.
-    assert back / trials >= 0.84
+    # Measured 82 %: the rest are generic activities ("Pick categories") and activities read as another
+    # product's capability ("See the status" of a claim), which fill_gaps leaves alone.
+    assert back / trials >= 0.81
 
 
 def test_fill_gaps_on_a_hand_made_activity() -> None:
