@@ -910,7 +910,15 @@ def suggest_criteria(document: MapDocument, *, activity: int, step: int, story: 
     candidates = _criteria_candidates(document, activity, step, card["title"], card["description"])
     chosen = _new_criteria(candidates, title=card["title"], existing=existing, most=max(room, 0))
     # One honest criterion is worth more than none; a filler one is not, and the data has none.
-    return chosen
+    return in_the_style_of(existing, chosen)
+
+
+def in_the_style_of(existing: list[str], written: list[str]) -> list[str]:
+    """`written` ending as the story's own criteria end: with a full stop as the planner's do, unless most of the
+    story's criteria have none (they are the team's words, and a card should read as one)."""
+    bare = sum(not text.rstrip().endswith(".") for text in existing)
+    stop = "" if existing and bare * 2 > len(existing) else "."
+    return [text.rstrip(".") + stop for text in written]
 
 
 # --- Splitting -----------------------------------------------------------------------------
@@ -1265,13 +1273,14 @@ def split_story(document: MapDocument, *, activity: int, step: int, story: int) 
             # Written for this part, and different from what the other parts were given.
             candidates = _criteria_candidates(document, activity, step, part.title, description)
             fresh = _new_criteria([*given, *candidates], title=part.title, existing=[], most=len(given) + 9)
-            part.criteria = [text for text in fresh if text not in given][: data().part_criteria]
-            given.extend(part.criteria)
+            written = [text for text in fresh if text not in given][: data().part_criteria]
+            part.criteria = in_the_style_of(card["acceptance_criteria"], written)
+            given.extend(written)
         result.append(
             {
                 "title": part.title,
                 "description": description,
-                "acceptance_criteria": [text.strip().rstrip(".") for text in part.criteria][:CRITERIA_MAX],
+                "acceptance_criteria": [text.strip() for text in part.criteria][:CRITERIA_MAX],
                 "release": card["release"],
                 "priority": card["priority"],
                 "estimate": estimate,

@@ -111,3 +111,15 @@ def test_confirming_a_booking_is_not_split_into_several_at_once() -> None:
 )
 def test_a_big_story_splits_by_its_verbs_pattern_where_it_reads_well(title: str, parts: list[str]) -> None:
     assert titles(one_story(title, estimate=8)) == parts
+
+
+def test_the_storys_own_criteria_go_to_the_parts_word_for_word() -> None:
+    document = one_story("Book an appointment and pay for the appointment")
+    own = [
+        "Given a free time on Friday, when I book it, then it is mine",
+        "Given my card is declined, when I pay for the appointment, then I am told why.",
+    ]
+    document["activities"][0]["steps"][0]["stories"][0]["acceptance_criteria"] = list(own)
+    parts = split_story(document, activity=0, step=0, story=0)  # type: ignore[arg-type]
+    assert [part["title"] for part in parts] == ["Book an appointment", "Pay for the appointment"]
+    assert own[0] in parts[0]["acceptance_criteria"] and own[1] in parts[1]["acceptance_criteria"]
