@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from stories.document import (
     DOCUMENT_JSON_SCHEMA,
+    SCHEMA_VERSION,
     DocumentInvalid,
     DocumentLimits,
     MapDocument,
@@ -32,7 +33,7 @@ from stories.document import (
     title_key,
 )
 from stories.limits import CRITERION_MAX, SPLIT_ESTIMATE, TEXT_MAX, TITLE_MAX
-from stories.models import Activity, Step, Story
+from stories.models import Activity, Persona, Release, Step, Story
 from stories.selectors import Places, document_with_places
 
 from .limits import ASSIST_ITEMS, CONTEXT_STEPS, GAP_STORIES, PROPOSAL_MINUTES, AssistKind
@@ -173,6 +174,50 @@ def target_basis(kind: str, row: Model) -> str:
 def _target(kind: str, row: Activity | Step | Story) -> Target:
     document, places = document_with_places(project=row.project)
     return target_at(kind, row, document, places)
+
+
+def decision_target(kind: str, row: Activity | Step | Story) -> Target:
+    """What deciding a proposal needs of the map, and no more: its persona and release names, and the target's
+    activity with its steps (and the story itself). Accepting on a map of 1,000 cards reads a few rows, not all."""
+    project = row.project
+    activity = row if isinstance(row, Activity) else row.activity if isinstance(row, Step) else row.step.activity
+    steps = list(Step.objects.filter(activity=activity).order_by("position", "pk").values_list("pk", "title"))
+    document: MapDocument = {
+        "schema_version": SCHEMA_VERSION,
+        "title": project.name,
+        "description": "",
+        "personas": [
+            {"name": name, "description": "", "goals": []}
+            for name in Persona.objects.filter(project=project).values_list("name", flat=True)
+        ],
+        "releases": [
+            {"name": name, "goal": ""}
+            for name in Release.objects.filter(project=project).values_list("name", flat=True)
+        ],
+        "activities": [
+            {
+                "title": activity.title,
+                "description": "",
+                "steps": [{"title": title, "description": "", "stories": []} for _, title in steps],
+            }
+        ],
+    }
+    if not isinstance(row, Story):
+        index = next((s for s, (pk, _) in enumerate(steps) if pk == row.pk), None)
+        return Target(kind, row, document, 0, index)
+    step = next(s for s, (pk, _) in enumerate(steps) if pk == row.step_id)
+    document["activities"][0]["steps"][step]["stories"] = [
+        {
+            "title": row.title,
+            "description": row.description,
+            "acceptance_criteria": list(row.acceptance_criteria),
+            "release": None,
+            "priority": row.priority,
+            "estimate": row.estimate,
+            "persona": None,
+        }
+    ]
+    return Target(kind, row, document, 0, step, 0)
 
 
 def target_at(kind: str, row: Activity | Step | Story, document: MapDocument, places: Places) -> Target:

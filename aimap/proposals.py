@@ -23,9 +23,8 @@ from stories import services as map_services
 from stories.document import title_key
 from stories.history import HistoryState, Scope, history_state, recording
 from stories.models import Activity, MapChange, Persona, Release, Step, Story
-from stories.selectors import document_with_places
 
-from .assists import GapItem, StoryItem, Target, parse_items, target_at, target_basis
+from .assists import GapItem, StoryItem, Target, decision_target, parse_items, target_basis
 from .limits import AssistKind
 from .models import Proposal
 from .stages import StageInvalid
@@ -254,8 +253,7 @@ def proposal_accept(*, proposal: Proposal, user: User, choices: Any = None) -> A
     require_role(proposal.project, user, Role.EDITOR)
     project_lock(proposal.project)
     row = _current_target(proposal)
-    document, places = document_with_places(project=proposal.project)
-    target = target_at(proposal.kind, row, document, places)
+    target = decision_target(proposal.kind, row)
     try:
         items = _chosen(proposal, choices, target)
     except StageInvalid as error:

@@ -366,3 +366,24 @@ def test_proposals_a_day_past_their_expiry_are_cleared_when_the_person_asks_agai
 
     assert not Proposal.objects.filter(pk=old["id"]).exists()
     assert Proposal.objects.filter(pk=recent["id"]).exists()
+
+
+def test_accepting_reads_the_same_number_of_rows_on_a_small_and_a_big_map(owner, owner_api, vet, fake_openai):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project, activity, step, _ = vet
+    answer(fake_openai, {"stories": SUGGESTIONS})
+
+    def accept_queries() -> int:
+        proposal = owner_api.post(f"/api/v1/steps/{step.pk}/suggest-stories/", {}, format="json").json()
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_api.post(f"/api/v1/proposals/{proposal['id']}/accept/", {}, format="json").status_code == 200
+        owner_api.post(f"/api/v1/projects/{project.pk}/undo/", {}, format="json")
+        return len(queries)
+
+    small = accept_queries()
+    other = story_services.step_create(project=project, activity=activity, title="Somewhere else")
+    for number in range(60):
+        story_services.story_create(project=project, step=other, title=f"Card {number}")
+    assert accept_queries() == small
