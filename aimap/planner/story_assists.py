@@ -868,21 +868,30 @@ def _same_situation(given: frozenset[str], givens: list[frozenset[str]], title: 
     )
 
 
+def _restates(words: set[str], wholes: list[set[str]]) -> bool:
+    """Every word of a criterion the story has is in this one: it says the same with more words ("Given
+    several types, when I pick one, then its length and price are shown" and "Given the app offers several
+    types, … shown before I choose a time")."""
+    return any(len(whole) >= 3 and whole <= words for whole in wholes)
+
+
 def _new_criteria(candidates: Iterable[str], *, title: str, existing: list[str], most: int) -> list[str]:
     """The candidates that are new to the story (as written, once its title words are masked, and by the
     situation their Given sets up), in order."""
     seen: set[Any] = set()
     givens: list[frozenset[str]] = []
+    wholes: list[set[str]] = []
     for text in existing:
         seen |= _keys(text, title)
         givens.append(_given(text))
+        wholes.append(_content(text))
     chosen: list[str] = []
     for text in candidates:
         text = text.strip().rstrip(".")
         keys = _keys(text, title)
         if not text or keys & seen or _collides(text) or len(text) > CRITERION_MAX:
             continue
-        if _same_situation(_given(text), givens, title):
+        if _same_situation(_given(text), givens, title) or _restates(_content(text), wholes):
             continue
         seen |= keys
         givens.append(_given(text))

@@ -562,3 +562,15 @@ def test_checking_before_confirming_and_seeing_a_time_off_balance_get_their_own_
     balance = criteria_of(one_story("See my remaining time off balance", step="Check what I have left"))
     assert len(balance) >= 2 and any("balance" in text for text in balance), balance
     assert not any("moved or canceled" in text for text in balance), balance
+
+
+def test_a_criterion_the_story_has_in_fewer_words_is_not_offered_again_in_more():
+    document = one_story(
+        "Pick the type of appointment I need",
+        "As a pet owner, I want to pick the type of appointment I need, so that I see the times that fit.",
+        criteria=["Given several types, when I pick one, then its length and price are shown."],
+        step="Choose what to book",
+        activity="Book appointments",
+    )
+    written = criteria_of(document)
+    assert not [text for text in written if "length and price" in text], written
