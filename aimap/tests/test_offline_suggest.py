@@ -99,11 +99,11 @@ def test_suggestions_over_the_samples_are_new_distinct_and_well_formed() -> None
                     assert card["priority"] in {"must", "should", "could"} and card["estimate"] in ESTIMATES
                     assert 2 <= len(card["acceptance_criteria"]) <= 4
                     assert all(text.startswith("Given ") for text in card["acceptance_criteria"])
-    # Measured 64 % with ≥ 1 card and 64 % with ≥ 3 (every step the catalogue knows has 3 new cards): generic
+    # Measured 82 % with ≥ 1 card and 82 % with ≥ 3 (every step the catalogue knows has 3 new cards): generic
     # activities ("Pick categories") and activities read as another product's capability ("See the status" of a
     # claim as watching devices) get none.
-    assert helped / steps >= 0.63
-    assert rich / steps >= 0.63
+    assert helped / steps >= 0.81
+    assert rich / steps >= 0.81
 
 
 def test_a_vet_clinic_gets_cards_about_finding_a_free_time() -> None:
